@@ -1,0 +1,14 @@
+//! planguard reads an infrastructure change plan before it is applied and says, with
+//! evidence, what it will destroy and what else goes down with it.
+//!
+//! The pipeline (see `DESIGN.md` in the shared folder and `docs/` here):
+//! [`plan`] parses inputs into the neutral [`model`]; [`graph`] builds who-depends-on-whom;
+//! [`analysis`] finds destructive changes, their blast radius and root causes; [`policy`]
+//! judges them with rules, config and waivers; [`report`] renders the result. The library
+//! never prints and never exits: the binary (`main.rs`) is a thin shell around it.
+
+pub mod error;
+pub mod model;
+pub mod plan;
+
+pub use error::{Error, Result};
