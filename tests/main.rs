@@ -1,2 +1,4 @@
 //! The one integration-test binary: every test module is included here so the suite links
 //! once (CI has two cores).
+
+mod hook;
