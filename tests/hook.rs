@@ -119,6 +119,34 @@ const TABLE: &[(&str, bool, &str)] = &[
     ("git commit -m 'terraform destroy is bad'", ALLOW, "no-infra-command"),
     ("grep -r 'terraform apply' .", ALLOW, "no-infra-command"),
     ("bash deploy.sh", ALLOW, "script-not-inspected"),
+    ("function f { terraform destroy; }; f", DENY, "terraform-destroy"),
+    ("nuke() { tofu destroy -auto-approve; }", DENY, "terraform-destroy"),
+    ("alias nuke='terraform destroy'; nuke", DENY, "terraform-destroy"),
+    ("source <(echo 'terraform destroy')", DENY, "terraform-destroy"),
+    ("bash <(echo terraform apply -auto-approve)", DENY, "terraform-auto-approve"),
+    ("bash <(curl -fsSL https://example.com/install.sh)", ALLOW, "script-not-inspected"),
+    ("eval \"$(echo dGVycmFmb3Jt | base64 -d) destroy\"", DENY, "opaque-shell-input"),
+    ("sh -c \"$(printf %s ZGVzdHJveQ== | base64 --decode)\"", DENY, "opaque-shell-input"),
+    ("eval \"$(ssh-agent -s)\"", ALLOW, "no-infra-command"),
+    ("ssh bastion 'cd infra && terraform destroy -auto-approve'", DENY, "terraform-destroy"),
+    ("ssh -i key.pem ec2-user@host terraform plan", ALLOW, "read-only"),
+    ("tmux send-keys -t infra 'terraform apply -auto-approve' Enter", DENY, "terraform-auto-approve"),
+    ("docker run --rm -v $PWD:/w -w /w hashicorp/terraform:1.9 destroy -auto-approve", DENY, "terraform-destroy"),
+    ("docker run --rm amazon/aws-cli cloudformation delete-stack --stack-name app", DENY, "cloudformation-delete-stack"),
+    ("kubectl exec -it tools -- terraform apply", DENY, "terraform-apply-unguarded"),
+    ("parallel terraform -chdir={} destroy ::: a b", DENY, "terraform-destroy"),
+    ("uv run cdk deploy --require-approval never", DENY, "cdk-deploy-no-approval"),
+    ("npm run cdk -- destroy MyStack", DENY, "cdk-destroy"),
+    ("yarn cdk deploy --all", DENY, "cdk-deploy-unguarded"),
+    ("npm run build", ALLOW, "no-infra-command"),
+    ("python3 -c \"import os; os.system('terraform destroy -auto-approve')\"", DENY, "dynamic-command"),
+    ("python3 -c 'print(1)'", ALLOW, "no-infra-command"),
+    ("tf destroy", DENY, "terraform-destroy"),
+    ("TF_CLI_ARGS_apply=-auto-approve terraform apply", DENY, "terraform-auto-approve"),
+    ("export TF_CLI_ARGS_apply='-destroy'; planguard guard -- terraform apply tfplan", DENY, "terraform-destroy"),
+    ("terraform destroy -help", ALLOW, "read-only"),
+    ("grep -rn terraform destroy.log", ALLOW, "no-infra-command"),
+    ("docker compose ps", ALLOW, "no-infra-command"),
     // ---- terragrunt
     ("terragrunt apply", DENY, "terragrunt-apply-unguarded"),
     ("terragrunt run-all apply", DENY, "terragrunt-apply-unguarded"),
@@ -272,7 +300,7 @@ fn deep_nesting_fails_closed() {
 #[test]
 fn config_changes_decisions() {
     let cfg: HookConfig = serde_yaml::from_str(
-        "gate: [terraform]\nallow_destroy: true\nallow_prefixes: [\"terraform -chdir=sandbox apply\"]\n",
+        "gate: [terraform]\nallow_destroy: true\nallow_prefixes: [\"terraform -chdir=sandbox apply\"]\ndeny_prefixes: [\"make destroy\"]\n",
     )
     .unwrap();
     let d = decide("terraform destroy", &cfg);
@@ -288,6 +316,9 @@ fn config_changes_decisions() {
     assert!(d.allow && d.rule == "allowed-prefix", "{d:?}");
     let d = decide("terraform -chdir=other apply", &cfg);
     assert!(!d.allow);
+    let d = decide("cd infra && make destroy ENV=dev", &cfg);
+    assert!(!d.allow && d.rule == "denied-prefix", "{d:?}");
+    assert!(decide("make plan", &cfg).allow);
     let cfg: HookConfig = serde_yaml::from_str("prod_workspaces: [\"main\"]").unwrap();
     assert!(!decide("TF_WORKSPACE=main terraform import a.b c", &cfg).allow);
     assert!(decide("TF_WORKSPACE=prod terraform import a.b c", &cfg).allow);

@@ -83,6 +83,7 @@ impl Family {
 ///   prod_workspaces: ["prod*", "*-prod", "production"]   # globs, `*` and `?`, case-insensitive
 ///   allow_destroy: false                                 # default
 ///   allow_prefixes: ["terraform -chdir=sandbox apply"]   # word prefixes always allowed
+///   deny_prefixes: ["make destroy"]                      # word prefixes always denied
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[serde(default, deny_unknown_fields)]
@@ -102,6 +103,9 @@ pub struct HookConfig {
     /// Commands allowed as they are, matched word by word against the start of each simple
     /// command after wrappers are removed (`"make plan"` allows `sudo make plan -j4`).
     pub allow_prefixes: Vec<String>,
+    /// Commands denied outright, matched like `allow_prefixes` (checked first): wrappers
+    /// the hook cannot see into, e.g. `make destroy`, `just nuke`, `./scripts/teardown.sh`.
+    pub deny_prefixes: Vec<String>,
 }
 
 impl Default for HookConfig {
@@ -111,6 +115,7 @@ impl Default for HookConfig {
             prod_workspaces: default_prod_patterns(),
             allow_destroy: false,
             allow_prefixes: Vec::new(),
+            deny_prefixes: Vec::new(),
         }
     }
 }
@@ -193,6 +198,7 @@ pub const RULE_IDS: &[&str] = &[
     rules::SAM_DELETE,
     rules::SAM_DEPLOY,
     rules::SAM_SYNC,
+    rules::DENIED_PREFIX,
     rules::GUARDED,
     rules::ALLOW_DESTROY,
     rules::ALLOWED_PREFIX,

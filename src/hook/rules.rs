@@ -41,6 +41,7 @@ pub const PULUMI_STACK_RM: &str = "pulumi-stack-rm";
 pub const SAM_DELETE: &str = "sam-delete";
 pub const SAM_DEPLOY: &str = "sam-deploy-unguarded";
 pub const SAM_SYNC: &str = "sam-sync";
+pub const DENIED_PREFIX: &str = "denied-prefix";
 
 // Allow rules.
 pub const GUARDED: &str = "guarded";
@@ -91,6 +92,8 @@ impl Guard {
 pub struct Arg {
     pub text: String,
     pub dynamic: bool,
+    /// The inner script when the whole word is one `$( … )` or `<( … )`.
+    pub subst: Option<String>,
 }
 
 /// Environment assignments in front of a command (`VAR=x cmd`, `env VAR=x`, `sudo VAR=x`).
@@ -125,6 +128,7 @@ fn deny(rule: &'static str, reason: impl Into<String>, alt: Option<String>) -> F
 pub struct Analyzer<'c> {
     config: &'c HookConfig,
     prefixes: Vec<Vec<String>>,
+    deny_prefixes: Vec<Vec<String>>,
     /// Shell variables assigned earlier in the line; `None` = assigned an unknown value.
     vars: HashMap<String, Option<String>>,
     /// Workspace selected earlier with `terraform workspace select|new`; inner `None` when
@@ -139,23 +143,10 @@ pub struct Analyzer<'c> {
 
 impl<'c> Analyzer<'c> {
     pub fn new(config: &'c HookConfig) -> Analyzer<'c> {
-        let prefixes = config
-            .allow_prefixes
-            .iter()
-            .filter_map(|p| {
-                let cmds = lexer::parse(p).ok()?;
-                let words: Vec<String> = cmds
-                    .first()?
-                    .words
-                    .iter()
-                    .map(|w| w.literal())
-                    .collect::<Option<_>>()?;
-                (!words.is_empty()).then_some(words)
-            })
-            .collect();
         Analyzer {
             config,
-            prefixes,
+            prefixes: prefix_words(&config.allow_prefixes),
+            deny_prefixes: prefix_words(&config.deny_prefixes),
             vars: HashMap::new(),
             workspace: None,
             prod_dir: None,
@@ -408,7 +399,15 @@ impl<'c> Analyzer<'c> {
                 },
             }
         }
-        Arg { text, dynamic }
+        let subst = match w.parts.as_slice() {
+            [Part::Subst(inner)] if dynamic => Some(inner.clone()),
+            _ => None,
+        };
+        Arg {
+            text,
+            dynamic,
+            subst,
+        }
     }
 
     /// A word's fields: an unquoted variable holding spaces splits, an empty one vanishes.
@@ -429,14 +428,13 @@ impl<'c> Analyzer<'c> {
             .map(|t| Arg {
                 text: t.to_string(),
                 dynamic: a.dynamic,
+                subst: None,
             })
             .collect()
     }
 
     fn prefix_allowed(&self, argv: &[Arg]) -> bool {
-        self.prefixes.iter().any(|p| {
-            p.len() <= argv.len() && p.iter().zip(argv).all(|(w, a)| !a.dynamic && *w == a.text)
-        })
+        prefix_match(&self.prefixes, argv)
     }
 
     /// Judge one command by its argv, after stripping wrappers that run another command.
@@ -445,6 +443,17 @@ impl<'c> Analyzer<'c> {
             let Some(first) = argv.first().cloned() else {
                 return allow(NO_INFRA, "Nothing to run.");
             };
+            if prefix_match(&self.deny_prefixes, &argv) {
+                return deny(
+                    DENIED_PREFIX,
+                    "Denied by hook.deny_prefixes in .planguard.yaml.",
+                    Some(
+                        "Ask a human to run it, or use the checked workflow: plan, \
+                         `planguard check`, `planguard guard -- …`."
+                            .into(),
+                    ),
+                );
+            }
             if self.prefix_allowed(&argv) {
                 return allow(
                     ALLOWED_PREFIX,
@@ -458,9 +467,69 @@ impl<'c> Analyzer<'c> {
             let skip = match name.as_str() {
                 "if" | "then" | "else" | "elif" | "do" | "while" | "until" | "!" | "{" | "}"
                 | "fi" | "done" | "esac" | "coproc" => 1,
-                "for" | "case" | "select" | "function" => {
+                "for" | "case" | "select" => {
                     return allow(NO_INFRA, "Shell syntax.");
                 }
+                // `function f { terraform destroy; }`: the body follows the name.
+                "function" => 2,
+                "alias" => {
+                    for a in argv.iter().skip(1) {
+                        if let Some((_, v)) = a.text.split_once('=') {
+                            let v = v.to_string();
+                            self.script(&v, ctx.depth + 1, guard.wrapped());
+                        }
+                    }
+                    return allow(NO_INFRA, "Defines aliases (their bodies are checked).");
+                }
+                "source" | "." => {
+                    return match argv.get(1) {
+                        Some(a) => match a.subst.clone() {
+                            Some(inner) => self.run_output_of(&inner, ctx, guard),
+                            None => allow(
+                                NOT_INSPECTED,
+                                format!(
+                                    "Sources `{}`; planguard does not read script files.",
+                                    a.text
+                                ),
+                            ),
+                        },
+                        None => allow(NO_INFRA, "Nothing to source."),
+                    };
+                }
+                "ssh" => {
+                    let j = skip_options(
+                        &argv,
+                        1,
+                        &[
+                            "-b", "-c", "-D", "-E", "-e", "-F", "-I", "-i", "-J", "-L", "-l", "-m",
+                            "-O", "-o", "-p", "-Q", "-R", "-S", "-W", "-w", "-B",
+                        ],
+                    );
+                    if j + 1 >= argv.len() {
+                        return allow(NO_INFRA, "An interactive ssh session.");
+                    }
+                    let s = join_args(&argv[j + 1..]);
+                    return self.nested(&s, ctx, guard.wrapped());
+                }
+                "tmux" | "screen" => {
+                    // `tmux send-keys 'terraform destroy' Enter`, `screen -dm sh -c '…'`:
+                    // every operand may be a command line for another shell.
+                    let ops: Vec<String> = argv
+                        .iter()
+                        .skip(1)
+                        .filter(|a| !a.text.starts_with('-'))
+                        .map(|a| a.text.clone())
+                        .collect();
+                    for s in &ops {
+                        self.script(s, ctx.depth + 1, guard.wrapped());
+                    }
+                    if let Some(k) = embedded_tool(&argv) {
+                        return self.argv(retool(&argv[k..]), env, ctx, guard.wrapped());
+                    }
+                    return allow(NO_INFRA, "Terminal multiplexer (its commands are checked).");
+                }
+                "python" | "python3" | "python2" | "node" | "nodejs" | "ruby" | "perl" | "php"
+                | "deno" | "osascript" => return inline_code(&argv),
                 "sudo" | "doas" => {
                     let j = skip_options(
                         &argv,
@@ -645,6 +714,9 @@ impl<'c> Analyzer<'c> {
                     j
                 }
                 "eval" => {
+                    if let Some(f) = decoded_script(&argv[1..]) {
+                        return f;
+                    }
                     let s = join_args(&argv[1..]);
                     return self.nested(&s, ctx, guard.wrapped());
                 }
@@ -659,6 +731,25 @@ impl<'c> Analyzer<'c> {
                     }
                     Err(f) => return f,
                 },
+                "npm" | "pnpm" | "yarn" | "bun" if package_script_tool(&argv).is_some() => {
+                    // `npm run cdk -- destroy`, `yarn cdk deploy`: the CDK project template
+                    // runs the CLI through a package.json script named after it.
+                    let (k, tool) = package_script_tool(&argv).unwrap_or((1, "cdk"));
+                    let mut next = vec![Arg {
+                        text: tool.to_string(),
+                        dynamic: false,
+                        subst: None,
+                    }];
+                    let rest = &argv[(k + 1).min(argv.len())..];
+                    let rest = match rest.first() {
+                        Some(a) if a.text == "--" => &rest[1..],
+                        _ => rest,
+                    };
+                    next.extend(rest.iter().cloned());
+                    argv = next;
+                    guard = guard.wrapped();
+                    continue;
+                }
                 "npm" | "pnpm" | "yarn" | "bun"
                     if matches!(
                         argv.get(1).map(|a| a.text.as_str()),
@@ -763,8 +854,8 @@ impl<'c> Analyzer<'c> {
                     }
                     return allow(NO_INFRA, "Unsets variables.");
                 }
-                "terraform" | "tofu" | "opentofu" => {
-                    let (fam, tool) = if name == "terraform" {
+                "terraform" | "tofu" | "opentofu" | "tf" => {
+                    let (fam, tool) = if name == "terraform" || name == "tf" {
                         (Family::Terraform, "terraform")
                     } else {
                         (Family::Tofu, "tofu")
@@ -799,13 +890,43 @@ impl<'c> Analyzer<'c> {
                     }
                     return self.sam(&argv[1..], guard);
                 }
-                _ => return allow(NO_INFRA, "No infrastructure command."),
+                _ => {
+                    // An unknown wrapper (`parallel`, `docker run hashicorp/terraform`,
+                    // `kubectl exec … --`, `uv run`): judge the gated tool it names.
+                    if !HARMLESS.contains(&name.as_str()) {
+                        if let Some(k) = embedded_tool(&argv) {
+                            let f = self.argv(retool(&argv[k..]), env, ctx, guard.wrapped());
+                            if !f.allow {
+                                return f;
+                            }
+                        }
+                    }
+                    return allow(NO_INFRA, "No infrastructure command.");
+                }
             };
             if skip >= argv.len() {
                 return allow(NO_INFRA, "Nothing to run.");
             }
             argv.drain(..skip);
         }
+    }
+
+    /// A shell runs the output of `inner` (`source <(…)`, `bash <(…)`).
+    fn run_output_of(&mut self, inner: &str, ctx: &Ctx, guard: Guard) -> Finding {
+        if let Some(text) = literal_output(inner) {
+            return self.nested(&text, ctx, guard.wrapped());
+        }
+        if mentions_decoder(inner, 0) {
+            return deny(
+                OPAQUE_SHELL_INPUT,
+                "A shell runs commands decoded at run time; planguard cannot see what it would run.",
+                Some("Run the commands directly, as plain text.".into()),
+            );
+        }
+        allow(
+            NOT_INSPECTED,
+            "A shell runs the output of another command; planguard cannot see it.",
+        )
     }
 
     fn nested(&mut self, script: &str, ctx: &Ctx, guard: Guard) -> Finding {
@@ -921,11 +1042,18 @@ impl<'c> Analyzer<'c> {
         if has_c {
             return match argv.get(j) {
                 Some(s) => {
+                    if let Some(f) = decoded_script(std::slice::from_ref(s)) {
+                        return f;
+                    }
                     let s = s.text.clone();
                     self.nested(&s, ctx, g)
                 }
                 None => allow(NO_INFRA, "A shell with an empty command."),
             };
+        }
+        if let Some(inner) = argv.get(j).and_then(|a| a.subst.clone()) {
+            // `bash <(echo 'terraform destroy')`: the shell runs the substitution's output.
+            return self.run_output_of(&inner, ctx, g);
         }
         if let Some(file) = argv.get(j) {
             return allow(
@@ -995,6 +1123,7 @@ impl<'c> Analyzer<'c> {
         let mut out = vec![Arg {
             text: cmd,
             dynamic: tool.dynamic,
+            subst: None,
         }];
         out.extend(argv[j + 1..].iter().cloned());
         Ok(out)
@@ -1122,7 +1251,32 @@ impl<'c> Analyzer<'c> {
                 )),
             );
         }
-        let p = TfArgs::parse(&args[i + 1..]);
+        let mut rest: Vec<Arg> = args[i + 1..].to_vec();
+        if matches!(tool, TfTool::Tf(_)) {
+            // TF_CLI_ARGS and TF_CLI_ARGS_<subcommand> add arguments behind the command line.
+            for var in [
+                "TF_CLI_ARGS".to_string(),
+                format!("TF_CLI_ARGS_{}", sub.text),
+            ] {
+                if let Some(v) = env_lookup(env, &self.vars, &var) {
+                    rest.extend(v.split_whitespace().map(|t| Arg {
+                        text: t.to_string(),
+                        dynamic: false,
+                        subst: None,
+                    }));
+                }
+            }
+            if rest
+                .iter()
+                .any(|a| matches!(a.text.as_str(), "-help" | "--help" | "-h"))
+            {
+                return allow(
+                    READ_ONLY,
+                    format!("`{name} {} -help` prints help.", sub.text),
+                );
+            }
+        }
+        let p = TfArgs::parse(&rest);
         let plan_path = match &chdir {
             Some(d) => format!("{}/tfplan", d.trim_end_matches('/')),
             None => "tfplan".to_string(),
@@ -2126,6 +2280,28 @@ fn env_lookup(env: &Env, vars: &HashMap<String, Option<String>>, name: &str) -> 
         .flatten()
 }
 
+fn prefix_words(prefixes: &[String]) -> Vec<Vec<String>> {
+    prefixes
+        .iter()
+        .filter_map(|p| {
+            let cmds = lexer::parse(p).ok()?;
+            let words: Vec<String> = cmds
+                .first()?
+                .words
+                .iter()
+                .map(Word::literal)
+                .collect::<Option<_>>()?;
+            (!words.is_empty()).then_some(words)
+        })
+        .collect()
+}
+
+fn prefix_match(prefixes: &[Vec<String>], argv: &[Arg]) -> bool {
+    prefixes.iter().any(|p| {
+        p.len() <= argv.len() && p.iter().zip(argv).all(|(w, a)| !a.dynamic && *w == a.text)
+    })
+}
+
 fn not_gated(tool: &str) -> Finding {
     allow(
         NOT_GATED,
@@ -2216,5 +2392,262 @@ pub fn shell_quote(s: &str) -> String {
         s.to_string()
     } else {
         format!("'{}'", s.replace('\'', "'\\''"))
+    }
+}
+
+/// Commands that only print, search or move files: a tool name among their arguments is
+/// data (`grep terraform destroy.log`), not a command.
+const HARMLESS: &[&str] = &[
+    "echo",
+    "printf",
+    "grep",
+    "egrep",
+    "fgrep",
+    "rg",
+    "ag",
+    "ack",
+    "man",
+    "info",
+    "which",
+    "whereis",
+    "type",
+    "apropos",
+    "git",
+    "cat",
+    "less",
+    "more",
+    "head",
+    "tail",
+    "wc",
+    "sort",
+    "uniq",
+    "sed",
+    "awk",
+    "jq",
+    "yq",
+    "diff",
+    "ls",
+    "test",
+    "[",
+    "[[",
+    "true",
+    "false",
+    "touch",
+    "mkdir",
+    "rm",
+    "rmdir",
+    "cp",
+    "mv",
+    "chmod",
+    "chown",
+    "ln",
+    "stat",
+    "file",
+    "basename",
+    "dirname",
+    "realpath",
+    "readlink",
+    "tee",
+    "code",
+    "vim",
+    "vi",
+    "nano",
+    "emacs",
+    "open",
+    "xdg-open",
+    "brew",
+    "apt",
+    "apt-get",
+    "pip",
+    "pip3",
+    "cargo",
+    "go",
+    "tar",
+    "zip",
+    "unzip",
+    "curl",
+    "wget",
+    "tree",
+    "du",
+    "df",
+    "planguard",
+];
+
+/// Command names an unknown wrapper may run, with what to treat them as.
+fn gated_name(word: &str) -> Option<&'static str> {
+    let b = basename(word);
+    let b = b.split([':', '@']).next().unwrap_or(b);
+    Some(match b {
+        "terraform" | "tf" => "terraform",
+        "tofu" | "opentofu" => "tofu",
+        "terragrunt" => "terragrunt",
+        "aws" | "aws-cli" => "aws",
+        "cdk" | "aws-cdk" => "cdk",
+        "pulumi" => "pulumi",
+        "sam" | "aws-sam-cli" => "sam",
+        "sh" | "bash" | "zsh" | "dash" | "ksh" => "sh",
+        _ => return None,
+    })
+}
+
+/// Index of the first argument (after the command name) that names a gated tool.
+fn embedded_tool(argv: &[Arg]) -> Option<usize> {
+    argv.iter()
+        .enumerate()
+        .skip(1)
+        .find(|(_, a)| !a.dynamic && gated_name(&a.text).is_some())
+        .map(|(k, _)| k)
+}
+
+/// `hashicorp/terraform:1.9 destroy` → `terraform destroy`.
+fn retool(argv: &[Arg]) -> Vec<Arg> {
+    let mut v = argv.to_vec();
+    if let Some(first) = v.first_mut() {
+        if let Some(n) = gated_name(&first.text) {
+            if n != "sh" {
+                first.text = n.to_string();
+            }
+        }
+    }
+    v
+}
+
+/// `npm run cdk …`, `npm run-script cdk`, `yarn cdk …`, `pnpm run cdk`, `bun run cdk`:
+/// (index of the script name, tool).
+fn package_script_tool(argv: &[Arg]) -> Option<(usize, &'static str)> {
+    let pm = basename(&argv.first()?.text);
+    let (k, script) = match argv.get(1).map(|a| a.text.as_str()) {
+        Some("run" | "run-script") => (2, argv.get(2)?),
+        Some(_) if pm != "npm" => (1, argv.get(1)?),
+        _ => return None,
+    };
+    match script.text.as_str() {
+        "cdk" => Some((k, "cdk")),
+        "pulumi" => Some((k, "pulumi")),
+        "terraform" | "tf" => Some((k, "terraform")),
+        "sam" => Some((k, "sam")),
+        _ => None,
+    }
+}
+
+const DECODERS: &[&str] = &[
+    "base64", "base32", "basenc", "xxd", "openssl", "gunzip", "zcat", "gzip", "bzip2", "bunzip2",
+    "xz", "unxz", "zstd", "rev", "tr", "uudecode",
+];
+
+/// Whether `src`, or a substitution in it, runs a decoder.
+fn mentions_decoder(src: &str, depth: usize) -> bool {
+    if depth > MAX_DEPTH {
+        return true;
+    }
+    let Ok(cmds) = lexer::parse(src) else {
+        return false;
+    };
+    cmds.iter().any(|c| {
+        c.words
+            .first()
+            .and_then(Word::literal)
+            .is_some_and(|w| DECODERS.contains(&basename(&w)))
+            || c.words
+                .iter()
+                .flat_map(|w| w.substitutions())
+                .any(|s| mentions_decoder(s, depth + 1))
+    })
+}
+
+/// `eval "$(… | base64 -d)"`, `sh -c "$(xxd -r …)"`: a script only known after decoding.
+fn decoded_script(args: &[Arg]) -> Option<Finding> {
+    let hidden = args
+        .iter()
+        .filter(|a| a.dynamic)
+        .any(|a| mentions_decoder(&a.text, 0));
+    hidden.then(|| {
+        deny(
+            OPAQUE_SHELL_INPUT,
+            "The shell runs a script that is decoded at run time; planguard cannot see what it \
+             would run.",
+            Some("Run the commands directly, as plain text.".into()),
+        )
+    })
+}
+
+/// The output of a script when it is literal text: `echo …`, `printf …`, `cat <<EOF`.
+fn literal_output(src: &str) -> Option<String> {
+    let cmds = lexer::parse(src).ok()?;
+    let [cmd] = cmds.as_slice() else {
+        return None;
+    };
+    let words: Vec<String> = cmd.words.iter().map(Word::literal).collect::<Option<_>>()?;
+    match words.first().map(|w| basename(w)) {
+        Some("echo" | "printf") => Some(
+            words[1..]
+                .iter()
+                .filter(|w| !(w.starts_with('-') && w.len() == 2))
+                .cloned()
+                .collect::<Vec<_>>()
+                .join(" "),
+        ),
+        Some("cat") if words.len() == 1 => cmd.stdin.first().and_then(Word::literal),
+        _ => None,
+    }
+}
+
+/// `python -c '…'`, `node -e '…'`: inline code that names a gated tool and a destructive
+/// verb is denied; planguard does not analyse other languages.
+fn inline_code(argv: &[Arg]) -> Finding {
+    const FLAGS: &[&str] = &["-c", "-e", "-E", "--eval", "-p", "--print", "-r", "eval"];
+    const TOOLS: &[&str] = &[
+        "terraform",
+        "tofu",
+        "terragrunt",
+        "cloudformation",
+        "cdk",
+        "pulumi",
+        "sam",
+    ];
+    const VERBS: &[&str] = &[
+        "destroy",
+        "apply",
+        "delete-stack",
+        "execute-change-set",
+        "deploy",
+        "up",
+        "delete",
+        "taint",
+        "rm",
+        "import",
+        "update-stack",
+    ];
+    let code = argv
+        .iter()
+        .position(|a| FLAGS.contains(&a.text.as_str()))
+        .and_then(|k| argv.get(k + 1));
+    let Some(code) = code else {
+        return allow(
+            NOT_INSPECTED,
+            "Runs a program; planguard does not read program files.",
+        );
+    };
+    let words: Vec<&str> = code
+        .text
+        .split(|c: char| !(c.is_ascii_alphanumeric() || c == '-' || c == '_'))
+        .filter(|w| !w.is_empty())
+        .collect();
+    let tool = words.iter().find(|w| TOOLS.contains(w));
+    let verb = words.iter().find(|w| VERBS.contains(w));
+    match (tool, verb) {
+        (Some(t), Some(v)) => deny(
+            DYNAMIC,
+            format!(
+                "Inline {} code mentions `{t}` and `{v}`; planguard cannot follow commands run \
+                 from another language.",
+                basename(&argv[0].text)
+            ),
+            Some("Run the infrastructure command directly in the shell.".into()),
+        ),
+        _ => allow(
+            NO_INFRA,
+            "Inline code that names no infrastructure command.",
+        ),
     }
 }
