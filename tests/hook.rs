@@ -211,6 +211,14 @@ const TABLE: &[(&str, bool, &str)] = &[
     ("git status && git diff", ALLOW, "no-infra-command"),
     ("cargo test --all-targets 2>&1 | tail -20", ALLOW, "no-infra-command"),
     ("rm -rf target", ALLOW, "no-infra-command"),
+    // ---- what coding agents actually type
+    ("git commit -m \"$(cat <<'EOF'\nfix: don't run `terraform destroy` (see #12)\n\nCo-Authored-By: Claude <noreply@anthropic.com>\nEOF\n)\"", ALLOW, "no-infra-command"),
+    ("gh pr create --title 'Plan fix' --body \"$(cat <<'EOF'\n## Summary\n- ran terraform plan, it's clean (no destroy)\nEOF\n)\"", ALLOW, "no-infra-command"),
+    ("gh pr comment 12 --body 'needs infra/terraform apply review'", ALLOW, "no-infra-command"),
+    ("cd infra && terraform init -input=false && terraform plan -out=tfplan -no-color 2>&1 | tail -50", ALLOW, "read-only"),
+    ("make -C terraform apply", DENY, "terraform-apply-unguarded"),
+    ("kubectl apply -f k8s/", ALLOW, "no-infra-command"),
+    ("npx prettier --write .", ALLOW, "no-infra-command"),
     ("", ALLOW, "no-infra-command"),
 ];
 

@@ -693,8 +693,77 @@ impl<'a> Lexer<'a> {
         self.pos += 1;
         let inner_start = self.pos;
         let mut depth = 1usize;
+        // Here-documents opened on the current line: (delimiter, strip tabs). Their bodies
+        // are skipped whole: an apostrophe or parenthesis in them is text, not syntax.
+        let mut heredocs: Vec<(String, bool)> = Vec::new();
         while let Some(c) = self.peek(0) {
+            let word_start = self.pos == inner_start
+                || self
+                    .pos
+                    .checked_sub(1)
+                    .and_then(|p| self.chars.get(p))
+                    .is_some_and(|&(_, p)| {
+                        matches!(p, ' ' | '\t' | '\n' | ';' | '&' | '|' | '(' | ')')
+                    });
             match c {
+                '#' if open == '(' && word_start => {
+                    while let Some(c) = self.peek(0) {
+                        if c == '\n' {
+                            break;
+                        }
+                        self.pos += 1;
+                    }
+                }
+                '<' if open == '(' && self.peek(1) == Some('<') && self.peek(2) != Some('<') => {
+                    self.pos += 2;
+                    let strip = self.peek(0) == Some('-');
+                    if strip {
+                        self.pos += 1;
+                    }
+                    while matches!(self.peek(0), Some(' ' | '\t')) {
+                        self.pos += 1;
+                    }
+                    let mut delim = String::new();
+                    while let Some(c) = self.peek(0) {
+                        if is_meta(c) {
+                            break;
+                        }
+                        if !matches!(c, '\'' | '"' | '\\') {
+                            delim.push(c);
+                        }
+                        self.pos += 1;
+                    }
+                    if !delim.is_empty() {
+                        heredocs.push((delim, strip));
+                    }
+                }
+                '\n' if !heredocs.is_empty() => {
+                    self.pos += 1;
+                    for (delim, strip) in std::mem::take(&mut heredocs) {
+                        while self.pos < self.chars.len() {
+                            let line_start = self.pos;
+                            while let Some(c) = self.peek(0) {
+                                if c == '\n' {
+                                    break;
+                                }
+                                self.pos += 1;
+                            }
+                            let line = &self.src[self.offset(line_start)..self.offset(self.pos)];
+                            let line = if strip {
+                                line.trim_start_matches('\t')
+                            } else {
+                                line
+                            };
+                            let done = line == delim;
+                            if self.peek(0) == Some('\n') {
+                                self.pos += 1;
+                            }
+                            if done {
+                                break;
+                            }
+                        }
+                    }
+                }
                 '\\' => self.pos += 2,
                 '\'' => {
                     self.pos += 1;
@@ -915,6 +984,26 @@ mod tests {
             c[0].stdin[0].literal().as_deref(),
             Some("terraform destroy")
         );
+    }
+
+    #[test]
+    fn heredocs_and_comments_inside_substitutions() {
+        // The commit-message idiom coding agents use, with an apostrophe and a parenthesis.
+        let src = "git commit -m \"$(cat <<'EOF'\nDon't (really) `x\nEOF\n)\" && ls";
+        let c = parse(src).unwrap();
+        assert_eq!(c.len(), 2);
+        let subs: Vec<&str> = c[0].words[3].substitutions().collect();
+        assert_eq!(subs, vec!["cat <<'EOF'\nDon't (really) `x\nEOF\n"]);
+        let inner = parse(subs[0]).unwrap();
+        assert_eq!(
+            inner[0].stdin[0].literal().as_deref(),
+            Some("Don't (really) `x\n")
+        );
+        let c = parse("echo $(ls # it's a comment\n)").unwrap();
+        assert_eq!(c.len(), 1);
+        let c = parse("echo $(cat <<-X\n\t)'\n\tX\n)").unwrap();
+        assert_eq!(c.len(), 1);
+        assert!(parse("echo $(echo a#b 'c)").is_err());
     }
 
     #[test]

@@ -2495,7 +2495,9 @@ fn embedded_tool(argv: &[Arg]) -> Option<usize> {
     argv.iter()
         .enumerate()
         .skip(1)
-        .find(|(_, a)| !a.dynamic && gated_name(&a.text).is_some())
+        .find(|(_, a)| {
+            !a.dynamic && !a.text.contains(char::is_whitespace) && gated_name(&a.text).is_some()
+        })
         .map(|(k, _)| k)
 }
 
