@@ -492,10 +492,12 @@ fn hostile_inputs_never_panic() {
     let long = "a ".repeat(100_000);
     let nested = "$(".repeat(500);
     let quotes = "'\"".repeat(1000);
+    let braces = format!("echo {}x{}", "${a:-".repeat(50_000), "}".repeat(50_000));
     for s in [
         long.as_str(),
         nested.as_str(),
         quotes.as_str(),
+        braces.as_str(),
         "\0\u{1}\u{7f}",
         "terraform\u{00a0}destroy",
         "😀 | 😀 && $'\\U0001F600'",
@@ -509,7 +511,8 @@ fn hostile_inputs_never_panic() {
         "sudo",
         "xargs",
     ] {
-        let _ = decide(s, &cfg);
+        let d = decide(s, &cfg);
+        assert!(d.matched_segment.map_or(0, |m| m.chars().count()) <= 401);
         let _ = handle_claude_event(s, &cfg);
     }
 }

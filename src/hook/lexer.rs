@@ -171,10 +171,21 @@ pub(crate) fn parse(src: &str) -> Result<Vec<SimpleCommand>, LexError> {
     Ok(out)
 }
 
+/// How deeply `${x:-${y:-…}}` may nest before the input is refused: the lexer recurses on
+/// these, and a stack overflow would abort the hook (which agents treat as "allow").
+const MAX_NEST: usize = 32;
+
 /// Parse the inside of a double-quoted string (or an unquoted here-document body):
-/// literal text plus the expansions in it.
-pub(crate) fn parse_dquote_content(src: &str) -> Result<Vec<Part>, LexError> {
+/// literal text plus the expansions in it. `nest` counts the enclosing expansions.
+fn dquote_content_at(src: &str, nest: usize) -> Result<Vec<Part>, LexError> {
+    if nest > MAX_NEST {
+        return Err(LexError {
+            message: "expansions nested too deeply".into(),
+            offset: 0,
+        });
+    }
     let mut lx = Lexer::new(src);
+    lx.nest = nest;
     let mut parts = Vec::new();
     let mut lit = String::new();
     while let Some(c) = lx.peek(0) {
@@ -199,6 +210,8 @@ struct Lexer<'a> {
     heredocs: Vec<PendingHeredoc>,
     /// `Some(strip_tabs)` right after `<<`/`<<-`: the next word is a delimiter.
     want_delimiter: Option<bool>,
+    /// Nesting level of this lexer inside `${ … }` or a here-document body.
+    nest: usize,
 }
 
 fn flush(parts: &mut Vec<Part>, lit: &mut String, quoted: bool) {
@@ -234,6 +247,7 @@ impl<'a> Lexer<'a> {
             tokens: Vec::new(),
             heredocs: Vec::new(),
             want_delimiter: None,
+            nest: 0,
         }
     }
 
@@ -260,7 +274,7 @@ impl<'a> Lexer<'a> {
                 '\n' => {
                     self.pos += 1;
                     self.tokens.push(Token::Op(Op::Boundary));
-                    self.read_heredoc_bodies();
+                    self.read_heredoc_bodies()?;
                 }
                 '#' => {
                     while let Some(c) = self.peek(0) {
@@ -278,7 +292,7 @@ impl<'a> Lexer<'a> {
             return self.err("a here-document is missing its delimiter", self.pos);
         }
         // A here-document still open at the end of input: bash warns and uses the rest.
-        self.read_heredoc_bodies();
+        self.read_heredoc_bodies()?;
         Ok(self.tokens)
     }
 
@@ -355,7 +369,7 @@ impl<'a> Lexer<'a> {
     }
 
     /// After a newline: consume the bodies of the here-documents opened on that line.
-    fn read_heredoc_bodies(&mut self) {
+    fn read_heredoc_bodies(&mut self) -> Result<(), LexError> {
         for h in std::mem::take(&mut self.heredocs) {
             let body_start = self.pos;
             let mut body = String::new();
@@ -387,12 +401,10 @@ impl<'a> Lexer<'a> {
             }
             let parts = if h.expand {
                 // An unquoted delimiter means the body is expanded: `$(…)` in it runs.
-                parse_dquote_content(&body).unwrap_or_else(|_| {
-                    vec![Part::Lit {
-                        text: body.clone(),
-                        quoted: true,
-                    }]
-                })
+                dquote_content_at(&body, self.nest + 1).map_err(|e| LexError {
+                    message: format!("in a here-document: {}", e.message),
+                    offset: self.offset(body_start) + e.offset,
+                })?
             } else {
                 vec![Part::Lit {
                     text: body,
@@ -404,6 +416,7 @@ impl<'a> Lexer<'a> {
                 *w = Word { parts, start, end };
             }
         }
+        Ok(())
     }
 
     fn word(&mut self) -> Result<(), LexError> {
@@ -583,13 +596,12 @@ impl<'a> Lexer<'a> {
                     let ops = inner
                         .find(|c: char| !is_name_char(c))
                         .map_or("", |i| &inner[i..]);
-                    if let Ok(inner_parts) = parse_dquote_content(ops) {
-                        parts.extend(
-                            inner_parts
-                                .into_iter()
-                                .filter(|p| matches!(p, Part::Subst(_))),
-                        );
-                    }
+                    let inner_parts = dquote_content_at(ops, self.nest + 1)?;
+                    parts.extend(
+                        inner_parts
+                            .into_iter()
+                            .filter(|p| matches!(p, Part::Subst(_))),
+                    );
                     parts.push(Part::Dynamic(format!("${{{inner}}}")));
                 }
             }
@@ -1041,6 +1053,20 @@ mod tests {
         let src = "cd infra &&  terraform apply -auto-approve ; ls";
         let c = parse(src).unwrap();
         assert_eq!(&src[c[1].start..c[1].end], "terraform apply -auto-approve");
+    }
+
+    #[test]
+    fn deep_nesting_is_refused_not_a_crash() {
+        let deep = format!("echo {}x{}", "${a:-".repeat(20_000), "}".repeat(20_000));
+        assert!(parse(&deep).is_err());
+        let body = format!(
+            "cat <<EOF\n{}x{}\nEOF",
+            "${a:-".repeat(20_000),
+            "}".repeat(20_000)
+        );
+        assert!(parse(&body).is_err());
+        let ok = format!("echo {}x{}", "${a:-".repeat(10), "}".repeat(10));
+        assert!(parse(&ok).is_ok());
     }
 
     #[test]

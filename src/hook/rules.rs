@@ -183,7 +183,7 @@ impl<'c> Analyzer<'c> {
             reason: f.reason,
             rule: f.rule,
             safe_alternative: f.alt,
-            matched_segment: (!segment.trim().is_empty()).then(|| segment.trim().to_string()),
+            matched_segment: (!segment.trim().is_empty()).then(|| clip(segment.trim())),
         };
         if !d.allow {
             if self.first_deny.is_none() {
@@ -257,7 +257,6 @@ impl<'c> Analyzer<'c> {
             }
             let stdin = self.stdin_text(cmd, prev_output.take());
             let ctx = Ctx {
-                seg,
                 depth,
                 stdin: stdin.clone(),
                 opaque_stdin: cmd.piped && decoder_in_pipeline,
@@ -2111,9 +2110,7 @@ impl<'c> Analyzer<'c> {
     }
 }
 
-struct Ctx<'s> {
-    #[allow(dead_code)]
-    seg: &'s str,
+struct Ctx {
     depth: usize,
     /// What the command reads on stdin, when known (here-document, `echo … |`).
     stdin: Option<String>,
@@ -2382,6 +2379,17 @@ fn join_args(args: &[Arg]) -> String {
         .collect::<Vec<_>>()
         .join(" ")
 }
+
+/// At most [`SEGMENT_CHARS`] characters of a segment, for messages an agent reads.
+fn clip(s: &str) -> String {
+    match s.char_indices().nth(SEGMENT_CHARS) {
+        Some((i, _)) => format!("{}…", &s[..i]),
+        None => s.to_string(),
+    }
+}
+
+/// Longest `matched_segment` reported; longer ones are cut with `…`.
+pub const SEGMENT_CHARS: usize = 400;
 
 /// Quote a word for display in a suggested command, only when needed.
 pub fn shell_quote(s: &str) -> String {
