@@ -12,3 +12,13 @@ pub mod model;
 pub mod plan;
 
 pub use error::{Error, Result};
+pub mod analysis;
+pub mod graph;
+
+pub use analysis::Analysis;
+
+/// Parse every input and analyse them together: the whole pipeline up to policy.
+pub fn analyze(sources: &[plan::Source], templates: &[plan::Source]) -> Result<Analysis> {
+    let plans = plan::parse_all(sources, templates)?;
+    Ok(analysis::analyze_plans(plans))
+}
