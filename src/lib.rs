@@ -22,3 +22,5 @@ pub fn analyze(sources: &[plan::Source], templates: &[plan::Source]) -> Result<A
     let plans = plan::parse_all(sources, templates)?;
     Ok(analysis::analyze_plans(plans))
 }
+pub mod policy;
+pub mod report;
