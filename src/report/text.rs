@@ -143,7 +143,7 @@ pub fn render(r: &Report<'_>, opts: TextOptions) -> String {
         let explained: usize = roots.iter().map(|d| d.explains).sum();
         let head = if explained > 0 {
             format!(
-                "Root causes ({}): they explain {} more",
+                "Root causes ({}), explaining {} more",
                 roots.len(),
                 plural(explained, "destructive change", "destructive changes")
             )
