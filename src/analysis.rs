@@ -296,7 +296,11 @@ pub fn analyze_plans(plans: Vec<Plan>) -> Analysis {
         buf.sort_by(|&a, &b| nodes[a as usize].address.cmp(&nodes[b as usize].address));
         let (changing, unchanged): (Vec<u32>, Vec<u32>) =
             buf.iter().partition(|&&d| nodes[d as usize].is_changing());
-        let root_cause = if explainable(n) { cause[i as usize] } else { None };
+        let root_cause = if explainable(n) {
+            cause[i as usize]
+        } else {
+            None
+        };
         destructive.push(Destructive {
             node: i,
             root_cause,
@@ -318,7 +322,10 @@ pub fn analyze_plans(plans: Vec<Plan>) -> Analysis {
             d.explains = explains.get(&d.node).copied().unwrap_or(0);
         }
     }
-    summary.root_causes = destructive.iter().filter(|d| d.root_cause.is_none()).count();
+    summary.root_causes = destructive
+        .iter()
+        .filter(|d| d.root_cause.is_none())
+        .count();
 
     notes.sort();
     notes.dedup();

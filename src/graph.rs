@@ -21,7 +21,11 @@ impl ResourceGraph {
         }
         for e in edges {
             if (e.from as usize) < node_count && (e.to as usize) < node_count && e.from != e.to {
-                g.add_edge(NodeIndex::new(e.from as usize), NodeIndex::new(e.to as usize), e.source);
+                g.add_edge(
+                    NodeIndex::new(e.from as usize),
+                    NodeIndex::new(e.to as usize),
+                    e.source,
+                );
             }
         }
         ResourceGraph { g }
@@ -93,7 +97,9 @@ impl ResourceGraph {
                 dependents[b as usize].push(a);
             }
         }
-        let mut ready: Vec<u32> = (0..n as u32).filter(|&c| pending[c as usize] == 0).collect();
+        let mut ready: Vec<u32> = (0..n as u32)
+            .filter(|&c| pending[c as usize] == 0)
+            .collect();
         let mut order = Vec::with_capacity(n);
         while let Some(c) = ready.pop() {
             order.push(c);

@@ -4,11 +4,15 @@
 //! JSON by running `terraform show -json FILE` (or `tofu`, or `--terraform-bin`). Nothing
 //! planguard reads is ever modified.
 
-use crate::cli::{CheckArgs, Cli, ColorChoice, Command, OutputFormat, PolicyArgs, RulesCommand, SeverityArg};
+use crate::cli::{
+    CheckArgs, Cli, ColorChoice, Command, OutputFormat, PolicyArgs, RulesCommand, SeverityArg,
+};
 use miette::Result;
 use planguard::error::Error;
 use planguard::plan::Source;
-use planguard::policy::config::{discover, parse_config, parse_date, CONFIG_FILE_NAME, STARTER_CONFIG};
+use planguard::policy::config::{
+    discover, parse_config, parse_date, CONFIG_FILE_NAME, STARTER_CONFIG,
+};
 use planguard::policy::rule::Severity;
 use planguard::policy::{evaluate, Policy, PolicyOptions, Verdict};
 use planguard::report::{self, Format, Report, TextOptions};
@@ -63,7 +67,10 @@ pub fn read_source(path: &str, terraform_bin: Option<&str>) -> Result<Source, Er
         if path == "-" {
             return Err(Error::usage(
                 "a binary plan file was piped on stdin".to_string(),
-                Some("give its path instead, so planguard can run `terraform show -json PATH`".into()),
+                Some(
+                    "give its path instead, so planguard can run `terraform show -json PATH`"
+                        .into(),
+                ),
             ));
         }
         return show_binary_plan(path, terraform_bin);
@@ -123,7 +130,11 @@ fn show_binary_plan(path: &str, terraform_bin: Option<&str>) -> Result<Source, E
     Source::from_bytes(path, out.stdout)
 }
 
-fn load_policy(args: &PolicyArgs, fail_on: Option<Severity>, today: Option<&str>) -> Result<Policy, Error> {
+fn load_policy(
+    args: &PolicyArgs,
+    fail_on: Option<Severity>,
+    today: Option<&str>,
+) -> Result<Policy, Error> {
     let config_path = if args.no_config {
         None
     } else if let Some(p) = &args.config {
@@ -133,7 +144,8 @@ fn load_policy(args: &PolicyArgs, fail_on: Option<Severity>, today: Option<&str>
     };
     let config = match config_path {
         Some(p) => {
-            let text = std::fs::read_to_string(&p).map_err(|e| io_error(&p.display().to_string(), e))?;
+            let text =
+                std::fs::read_to_string(&p).map_err(|e| io_error(&p.display().to_string(), e))?;
             Some(parse_config(&p, text)?)
         }
         None => None,
@@ -154,7 +166,10 @@ fn load_policy(args: &PolicyArgs, fail_on: Option<Severity>, today: Option<&str>
         }
     }
     let today = match today {
-        Some(t) => Some(parse_date(t).ok_or_else(|| Error::usage(format!("--today {t:?} is not YYYY-MM-DD"), None))?),
+        Some(t) => Some(
+            parse_date(t)
+                .ok_or_else(|| Error::usage(format!("--today {t:?} is not YYYY-MM-DD"), None))?,
+        ),
         None => None,
     };
     Policy::load(PolicyOptions {
@@ -172,7 +187,9 @@ fn color_enabled(choice: ColorChoice, to_terminal: bool) -> bool {
     match choice {
         ColorChoice::Always => true,
         ColorChoice::Never => false,
-        ColorChoice::Auto => to_terminal && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()),
+        ColorChoice::Auto => {
+            to_terminal && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+        }
     }
 }
 
@@ -192,10 +209,16 @@ fn check(args: CheckArgs) -> Result<u8, Error> {
     if args.inputs.is_empty() {
         return Err(Error::usage(
             "no input given",
-            Some("planguard check plan.json  (or `-` for stdin; see planguard check --help)".into()),
+            Some(
+                "planguard check plan.json  (or `-` for stdin; see planguard check --help)".into(),
+            ),
         ));
     }
-    let policy = load_policy(&args.policy, args.fail_on.map(severity), args.today.as_deref())?;
+    let policy = load_policy(
+        &args.policy,
+        args.fail_on.map(severity),
+        args.today.as_deref(),
+    )?;
     let mut sources = Vec::new();
     for p in &args.inputs {
         sources.push(read_source(p, args.terraform_bin.as_deref())?);
@@ -244,7 +267,10 @@ fn rules(cmd: RulesCommand) -> Result<u8, Error> {
                 };
                 out.push_str(&format!(
                     "{:<width$}  {:<8}  {}{}\n",
-                    r.spec.id, r.spec.severity.as_str(), r.spec.summary, origin
+                    r.spec.id,
+                    r.spec.severity.as_str(),
+                    r.spec.summary,
+                    origin
                 ));
             }
             write_output(None, &out)?;

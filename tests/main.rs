@@ -1,2 +1,8 @@
 //! The one integration-test binary: every test module is included here so the suite links
 //! once (CI has two cores).
+
+mod cli;
+mod common;
+mod redaction;
+mod reports;
+mod terraform;

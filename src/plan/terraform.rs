@@ -22,8 +22,8 @@ pub use address::{config_address, parse_instance, steps, InstanceAddr, Step};
 
 use crate::error::{Error, Result};
 use crate::model::{
-    Action, Change, Drift, InputFormat, InputInfo, Mode, Node, Note, NoteKind, OutputChange,
-    Plan, ReplaceOrder,
+    Action, Change, Drift, InputFormat, InputInfo, Mode, Node, Note, NoteKind, OutputChange, Plan,
+    ReplaceOrder,
 };
 use crate::plan::Source;
 use serde::de::IgnoredAny;
@@ -181,7 +181,12 @@ fn json_error(src: &Source, e: &serde_json::Error) -> Error {
     };
     // serde_json reports the position *after* the offending token; keep its numbers.
     let located = src
-        .error_at_line_col("planguard::input::json", line, column.saturating_sub(1), message)
+        .error_at_line_col(
+            "planguard::input::json",
+            line,
+            column.saturating_sub(1),
+            message,
+        )
         .with_help(help);
     Error::input(located)
 }
@@ -192,9 +197,7 @@ fn locate(src: &Source, needle: &str, after: Option<usize>) -> usize {
     let encoded = serde_json::to_string(needle).unwrap_or_default();
     let text = src.text.as_str();
     let start = after.unwrap_or(0).min(text.len());
-    text[start..]
-        .find(&encoded)
-        .map_or(start, |p| start + p)
+    text[start..].find(&encoded).map_or(start, |p| start + p)
 }
 
 fn semantic_error(
@@ -247,7 +250,9 @@ fn check_format_version(src: &Source, version: &str) -> Result<Option<Note>> {
 }
 
 fn not_a_plan(src: &Source, raw: &RawPlan<'_>) -> Error {
-    let (message, help) = if raw.values.is_some() && raw.planned_values.is_none() {
+    let state_like =
+        raw.planned_values.is_none() && (raw.values.is_some() || raw.format_version.is_some());
+    let (message, help) = if state_like {
         (
             "this is Terraform state JSON, not a plan",
             "state says what exists, not what will change. Make a plan and show it: \
@@ -322,7 +327,8 @@ fn render_path(steps: &[serde_json::Value]) -> String {
         match step {
             serde_json::Value::String(k) => {
                 let plain = !k.is_empty()
-                    && k.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
+                    && k.chars()
+                        .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
                 if plain {
                     if !s.is_empty() {
                         s.push('.');
@@ -340,6 +346,15 @@ fn render_path(steps: &[serde_json::Value]) -> String {
 
 fn build(src: &Source, raw: RawPlan<'_>) -> Result<Plan> {
     let redacted = raw.format_version.is_none() && raw.plan_format_version.is_some();
+    let looks_like_plan = redacted
+        || raw.planned_values.is_some()
+        || raw.resource_changes.is_some()
+        || raw.configuration.is_some()
+        || raw.prior_state.is_some()
+        || raw.output_changes.is_some();
+    if !looks_like_plan {
+        return Err(not_a_plan(src, &raw));
+    }
     let version = match (&raw.format_version, &raw.plan_format_version) {
         (Some(v), _) | (None, Some(v)) => v.to_string(),
         (None, None) => return Err(not_a_plan(src, &raw)),
@@ -395,8 +410,7 @@ fn build(src: &Source, raw: RawPlan<'_>) -> Result<Plan> {
     for rc in &changes {
         let node = change_node(src, rc)?;
         if let Some(prev) = &rc.previous_address {
-            if let (Some(old), Some(new)) = (config_address(prev), config_address(&node.address))
-            {
+            if let (Some(old), Some(new)) = (config_address(prev), config_address(&node.address)) {
                 if old != new {
                     moves.push((old, new));
                 }
@@ -446,7 +460,11 @@ fn build(src: &Source, raw: RawPlan<'_>) -> Result<Plan> {
                     "{} change(s) are deferred to a later plan and not analysed here: {}{}",
                     deferred.len(),
                     shown.join(", "),
-                    if addrs.len() > shown.len() { ", …" } else { "" }
+                    if addrs.len() > shown.len() {
+                        ", …"
+                    } else {
+                        ""
+                    }
                 ),
             });
         }
@@ -541,14 +559,21 @@ fn build(src: &Source, raw: RawPlan<'_>) -> Result<Plan> {
     // Root outputs.
     for (name, oc) in raw.output_changes.iter().flatten() {
         let (action, _) = classify_actions(&oc.actions)
-            .filter(|(a, _)| matches!(a, Action::Create | Action::Update | Action::Delete | Action::NoOp))
-            .ok_or_else(|| {
-                unknown_action_error(src, name, &oc.actions, "output_changes")
-            })?;
+            .filter(|(a, _)| {
+                matches!(
+                    a,
+                    Action::Create | Action::Update | Action::Delete | Action::NoOp
+                )
+            })
+            .ok_or_else(|| unknown_action_error(src, name, &oc.actions, "output_changes"))?;
         plan.outputs.push(OutputChange {
             name: name.to_string(),
             action,
-            references: derived.output_refs.get(name.as_ref()).cloned().unwrap_or_default(),
+            references: derived
+                .output_refs
+                .get(name.as_ref())
+                .cloned()
+                .unwrap_or_default(),
         });
     }
 
@@ -609,8 +634,9 @@ fn change_node(src: &Source, rc: &RawResourceChange<'_>) -> Result<Node> {
             )
         })?,
     };
-    let (action, replace_order) = classify_actions(&rc.change.actions)
-        .ok_or_else(|| unknown_action_error(src, &address, &rc.change.actions, "resource_changes"))?;
+    let (action, replace_order) = classify_actions(&rc.change.actions).ok_or_else(|| {
+        unknown_action_error(src, &address, &rc.change.actions, "resource_changes")
+    })?;
     let mode = parse_mode(rc.mode.as_deref()).ok_or_else(|| {
         semantic_error(
             src,
@@ -636,11 +662,13 @@ fn change_node(src: &Source, rc: &RawResourceChange<'_>) -> Result<Node> {
         .resource_type
         .as_deref()
         .map(str::to_string)
-        .or_else(|| parse_instance(&address).map(|a| {
-            let r = a.resource;
-            let r = r.strip_prefix("data.").unwrap_or(&r).to_string();
-            r.split('.').next().unwrap_or_default().to_string()
-        }))
+        .or_else(|| {
+            parse_instance(&address).map(|a| {
+                let r = a.resource;
+                let r = r.strip_prefix("data.").unwrap_or(&r).to_string();
+                r.split('.').next().unwrap_or_default().to_string()
+            })
+        })
         .unwrap_or_default();
     Ok(Node {
         deposed: rc.deposed.as_ref().map(|d| d.to_string()),

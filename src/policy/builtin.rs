@@ -10,17 +10,50 @@ use std::sync::Arc;
 
 /// `(file name, contents)` of every built-in rule, sorted by file name.
 pub const BUILTIN_RULES: &[(&str, &str)] = &[
-    ("destroy-before-create-downtime.yaml", include_str!("../../rules/destroy-before-create-downtime.yaml")),
-    ("identity-destroyed.yaml", include_str!("../../rules/identity-destroyed.yaml")),
-    ("large-blast-radius.yaml", include_str!("../../rules/large-blast-radius.yaml")),
-    ("mass-destruction.yaml", include_str!("../../rules/mass-destruction.yaml")),
-    ("network-foundation-destroyed.yaml", include_str!("../../rules/network-foundation-destroyed.yaml")),
-    ("plan-incomplete.yaml", include_str!("../../rules/plan-incomplete.yaml")),
-    ("removed-from-configuration.yaml", include_str!("../../rules/removed-from-configuration.yaml")),
-    ("replace-requested.yaml", include_str!("../../rules/replace-requested.yaml")),
-    ("resource-deleted.yaml", include_str!("../../rules/resource-deleted.yaml")),
-    ("resource-replaced.yaml", include_str!("../../rules/resource-replaced.yaml")),
-    ("stateful-resource-destroyed.yaml", include_str!("../../rules/stateful-resource-destroyed.yaml")),
+    (
+        "destroy-before-create-downtime.yaml",
+        include_str!("../../rules/destroy-before-create-downtime.yaml"),
+    ),
+    (
+        "identity-destroyed.yaml",
+        include_str!("../../rules/identity-destroyed.yaml"),
+    ),
+    (
+        "large-blast-radius.yaml",
+        include_str!("../../rules/large-blast-radius.yaml"),
+    ),
+    (
+        "mass-destruction.yaml",
+        include_str!("../../rules/mass-destruction.yaml"),
+    ),
+    (
+        "network-foundation-destroyed.yaml",
+        include_str!("../../rules/network-foundation-destroyed.yaml"),
+    ),
+    (
+        "plan-incomplete.yaml",
+        include_str!("../../rules/plan-incomplete.yaml"),
+    ),
+    (
+        "removed-from-configuration.yaml",
+        include_str!("../../rules/removed-from-configuration.yaml"),
+    ),
+    (
+        "replace-requested.yaml",
+        include_str!("../../rules/replace-requested.yaml"),
+    ),
+    (
+        "resource-deleted.yaml",
+        include_str!("../../rules/resource-deleted.yaml"),
+    ),
+    (
+        "resource-replaced.yaml",
+        include_str!("../../rules/resource-replaced.yaml"),
+    ),
+    (
+        "stateful-resource-destroyed.yaml",
+        include_str!("../../rules/stateful-resource-destroyed.yaml"),
+    ),
 ];
 
 /// Parse the built-in rules. An error here is a bug in `rules/`, caught by the tests.

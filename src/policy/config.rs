@@ -90,7 +90,12 @@ pub struct LoadedConfig {
 impl LoadedConfig {
     /// A located error at the first occurrence of `needle` in this file.
     pub fn error_at(&self, needle: &str, message: String, help: &str) -> Error {
-        let mut l = locate_text(&self.path.display().to_string(), &self.text, needle, message);
+        let mut l = locate_text(
+            &self.path.display().to_string(),
+            &self.text,
+            needle,
+            message,
+        );
         l.code = "planguard::config::invalid";
         Error::config(l.with_help(help.to_string()))
     }
@@ -106,9 +111,7 @@ pub fn parse_config(path: &Path, text: String) -> Result<LoadedConfig> {
         serde_yaml::from_str(&text).map_err(|e| {
             let mut l = crate::policy::rule::yaml_error(&shown, &text, &e);
             l.code = "planguard::config::syntax";
-            Error::config(l.with_help(
-                "see `planguard init` for a commented example of every key",
-            ))
+            Error::config(l.with_help("see `planguard init` for a commented example of every key"))
         })?
     };
     let loaded = LoadedConfig {
@@ -120,7 +123,12 @@ pub fn parse_config(path: &Path, text: String) -> Result<LoadedConfig> {
         if parse_date(&w.expires).is_none() {
             return Err(loaded.error_at(
                 &w.expires,
-                format!("waiver {} ({}): expires {:?} is not a date", i + 1, w.rule, w.expires),
+                format!(
+                    "waiver {} ({}): expires {:?} is not a date",
+                    i + 1,
+                    w.rule,
+                    w.expires
+                ),
                 "write the last valid day as YYYY-MM-DD, e.g. 2027-01-31",
             ));
         }
@@ -128,7 +136,11 @@ pub fn parse_config(path: &Path, text: String) -> Result<LoadedConfig> {
             if sha.len() != 64 || !sha.chars().all(|c| c.is_ascii_hexdigit()) {
                 return Err(loaded.error_at(
                     sha,
-                    format!("waiver {} ({}): plan_sha256 is not a SHA-256 hex digest", i + 1, w.rule),
+                    format!(
+                        "waiver {} ({}): plan_sha256 is not a SHA-256 hex digest",
+                        i + 1,
+                        w.rule
+                    ),
                     "`sha256sum plan.json` prints it; the JSON report lists it under inputs",
                 ));
             }
@@ -136,7 +148,11 @@ pub fn parse_config(path: &Path, text: String) -> Result<LoadedConfig> {
         if w.reason.trim().is_empty() || w.approved_by.trim().is_empty() {
             return Err(loaded.error_at(
                 &w.rule,
-                format!("waiver {} ({}) needs a reason and approved_by", i + 1, w.rule),
+                format!(
+                    "waiver {} ({}) needs a reason and approved_by",
+                    i + 1,
+                    w.rule
+                ),
                 "a waiver is a reviewed decision: say why and who approved it",
             ));
         }
@@ -228,14 +244,20 @@ pub fn unknown_rule(loaded: &LoadedConfig, id: &str, known: &[&str]) -> Error {
     let help = if close.is_empty() {
         "`planguard rules list` shows every rule id".to_string()
     } else {
-        format!("did you mean {}? `planguard rules list` shows every rule id", close.join(" or "))
+        format!(
+            "did you mean {}? `planguard rules list` shows every rule id",
+            close.join(" or ")
+        )
     };
     loaded.error_at(id, format!("unknown rule id {id:?}"), &help)
 }
 
 fn shares_words(a: &str, b: &str) -> bool {
     let wa: Vec<&str> = a.split('-').collect();
-    b.split('-').filter(|w| w.len() > 3 && wa.contains(w)).count() >= 2
+    b.split('-')
+        .filter(|w| w.len() > 3 && wa.contains(w))
+        .count()
+        >= 2
 }
 
 /// Located error helper for callers outside this module.

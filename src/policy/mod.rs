@@ -179,8 +179,9 @@ fn duplicate_id(file: &Path, id: &str, previous: &str) -> Error {
     let text = Arc::new(std::fs::read_to_string(file).unwrap_or_default());
     let shown = file.display().to_string();
     Error::rules(
-        rule::locate_text(&shown, &text, id, format!("duplicate rule id {id:?}"))
-            .with_help(format!("{previous} already defines it; ids must be unique among user rules")),
+        rule::locate_text(&shown, &text, id, format!("duplicate rule id {id:?}")).with_help(
+            format!("{previous} already defines it; ids must be unique among user rules"),
+        ),
     )
 }
 
@@ -192,8 +193,8 @@ impl Policy {
 
     pub fn load(opts: PolicyOptions) -> Result<Policy> {
         let cfg = opts.config.as_ref();
-        let use_builtin = !opts.no_builtin_rules
-            && cfg.and_then(|c| c.config.builtin_rules).unwrap_or(true);
+        let use_builtin =
+            !opts.no_builtin_rules && cfg.and_then(|c| c.config.builtin_rules).unwrap_or(true);
         let mut rules: BTreeMap<String, Rule> = BTreeMap::new();
         if use_builtin {
             for r in builtin::rules()? {
@@ -263,7 +264,11 @@ impl Policy {
                     })?
                     .compile_matcher();
                 let expires = parse_date(&w.expires).ok_or_else(|| {
-                    c.error_at(&w.expires, format!("bad date {:?}", w.expires), "YYYY-MM-DD")
+                    c.error_at(
+                        &w.expires,
+                        format!("bad date {:?}", w.expires),
+                        "YYYY-MM-DD",
+                    )
                 })?;
                 waivers.push(Waiver {
                     spec: w.clone(),
@@ -299,7 +304,10 @@ fn unknown_cli_rule(id: &str, flag: &str) -> Error {
 fn apply_thresholds(r: &mut Rule, t: &config::Thresholds) -> std::result::Result<(), String> {
     if let Some(plan) = &mut r.spec.plan {
         if t.min_dependents.is_some() {
-            return Err(format!("rule {} judges the whole plan: it has no min_dependents", r.spec.id));
+            return Err(format!(
+                "rule {} judges the whole plan: it has no min_dependents",
+                r.spec.id
+            ));
         }
         if t.min_destroyed.is_some() {
             plan.min_destroyed = t.min_destroyed;
@@ -351,7 +359,10 @@ pub(crate) fn node_matches(m: &Matcher, a: &Analysis, n: &Node, d: Option<&Destr
             return false;
         }
     }
-    if m.exclude_types.as_ref().is_some_and(|g| g.is_match(&n.resource_type)) {
+    if m.exclude_types
+        .as_ref()
+        .is_some_and(|g| g.is_match(&n.resource_type))
+    {
         return false;
     }
     if let Some(g) = &m.addresses {
@@ -359,7 +370,10 @@ pub(crate) fn node_matches(m: &Matcher, a: &Analysis, n: &Node, d: Option<&Destr
             return false;
         }
     }
-    if m.exclude_addresses.as_ref().is_some_and(|g| g.is_match(&n.address)) {
+    if m.exclude_addresses
+        .as_ref()
+        .is_some_and(|g| g.is_match(&n.address))
+    {
         return false;
     }
     if let Some(g) = &m.providers {
@@ -376,13 +390,16 @@ pub(crate) fn node_matches(m: &Matcher, a: &Analysis, n: &Node, d: Option<&Destr
     if s.certainty.is_some_and(|c| c != change.certainty) {
         return false;
     }
-    if s.mitigated.is_some_and(|want| want != change.mitigation.is_some()) {
+    if s.mitigated
+        .is_some_and(|want| want != change.mitigation.is_some())
+    {
         return false;
     }
     if s.importing.is_some_and(|want| want != change.importing) {
         return false;
     }
-    let needs_blast = s.min_dependents.is_some() || m.dependent_types.is_some() || s.root_cause.is_some();
+    let needs_blast =
+        s.min_dependents.is_some() || m.dependent_types.is_some() || s.root_cause.is_some();
     if needs_blast {
         let Some(d) = d else {
             return false;
@@ -390,11 +407,17 @@ pub(crate) fn node_matches(m: &Matcher, a: &Analysis, n: &Node, d: Option<&Destr
         if s.min_dependents.is_some_and(|min| d.dependents.len() < min) {
             return false;
         }
-        if s.root_cause.is_some_and(|want| want != d.root_cause.is_none()) {
+        if s.root_cause
+            .is_some_and(|want| want != d.root_cause.is_none())
+        {
             return false;
         }
         if let Some(g) = &m.dependent_types {
-            if !d.dependents.iter().any(|&i| g.is_match(&a.node(i).resource_type)) {
+            if !d
+                .dependents
+                .iter()
+                .any(|&i| g.is_match(&a.node(i).resource_type))
+            {
                 return false;
             }
         }
@@ -418,7 +441,13 @@ fn past(action: Action) -> &'static str {
 
 fn resource_value(key: &str, a: &Analysis, n: &Node, d: Option<&Destructive>) -> String {
     let change = n.change.as_ref();
-    let list = |v: &[String]| if v.is_empty() { "none".to_string() } else { v.join(", ") };
+    let list = |v: &[String]| {
+        if v.is_empty() {
+            "none".to_string()
+        } else {
+            v.join(", ")
+        }
+    };
     match key {
         "address" => n.display_address(),
         "type" => n.resource_type.clone(),
@@ -432,7 +461,9 @@ fn resource_value(key: &str, a: &Analysis, n: &Node, d: Option<&Destructive>) ->
                 crate::model::ReplaceOrder::CreateBeforeDelete => "create first, then destroy",
             })
             .to_string(),
-        "certainty" => change.map_or("certain", |c| c.certainty.as_str()).to_string(),
+        "certainty" => change
+            .map_or("certain", |c| c.certainty.as_str())
+            .to_string(),
         "dependents" => d.map_or(0, |d| d.dependents.len()).to_string(),
         "changing" => d.map_or(0, |d| d.changing.len()).to_string(),
         "unchanged" => d.map_or(0, |d| d.unchanged.len()).to_string(),
@@ -520,12 +551,15 @@ pub fn evaluate(a: &Analysis, policy: &Policy) -> Evaluation {
             };
             if p.incomplete == Some(true) {
                 for inc in &a.incomplete {
-                    push(render_template(&r.spec.message, |k| plan_value(k, &inc.message)));
+                    push(render_template(&r.spec.message, |k| {
+                        plan_value(k, &inc.message)
+                    }));
                 }
                 continue;
             }
             let holds = p.min_destroyed.is_none_or(|m| s.managed_destroyed >= m)
-                && p.min_destroyed_share.is_none_or(|m| s.managed_destroyed > 0 && s.destroyed_share() >= m)
+                && p.min_destroyed_share
+                    .is_none_or(|m| s.managed_destroyed > 0 && s.destroyed_share() >= m)
                 && p.min_root_causes.is_none_or(|m| s.root_causes >= m);
             if holds {
                 push(render_template(&r.spec.message, |k| plan_value(k, "")));
@@ -546,7 +580,11 @@ pub fn evaluate(a: &Analysis, policy: &Policy) -> Evaluation {
         let mut matched = 0;
         for f in findings.iter_mut() {
             let addr = f.address.as_deref().unwrap_or("");
-            let addr_ok = if f.address.is_none() { w.spec.address == "*" } else { w.matcher.is_match(addr) };
+            let addr_ok = if f.address.is_none() {
+                w.spec.address == "*"
+            } else {
+                w.matcher.is_match(addr)
+            };
             if f.rule_id != w.spec.rule || !addr_ok {
                 continue;
             }
@@ -606,5 +644,9 @@ pub fn evaluate(a: &Analysis, policy: &Policy) -> Evaluation {
 
 /// A located diagnostic helper for user rule files read elsewhere.
 pub fn rule_error(path: &str, message: String) -> Error {
-    Error::rules(Located::whole_file("planguard::rules::invalid", path, message))
+    Error::rules(Located::whole_file(
+        "planguard::rules::invalid",
+        path,
+        message,
+    ))
 }

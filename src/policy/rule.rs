@@ -157,13 +157,8 @@ pub const RESOURCE_PLACEHOLDERS: &[&str] = &[
     "root_cause",
     "moved_from",
 ];
-pub const PLAN_PLACEHOLDERS: &[&str] = &[
-    "destroyed",
-    "managed",
-    "share",
-    "root_causes",
-    "incomplete",
-];
+pub const PLAN_PLACEHOLDERS: &[&str] =
+    &["destroyed", "managed", "share", "root_causes", "incomplete"];
 
 /// Where a rule came from: the built-in table or a user file.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -222,23 +217,43 @@ impl Matcher {
     }
 
     /// Apply threshold overrides from config (only the fields given).
-    pub(crate) fn with_overrides(&self, o: &MatchSpec) -> std::result::Result<Matcher, (String, String)> {
+    pub(crate) fn with_overrides(
+        &self,
+        o: &MatchSpec,
+    ) -> std::result::Result<Matcher, (String, String)> {
         let mut spec = self.spec.clone();
         macro_rules! take {
             ($($f:ident),*) => { $( if o.$f.is_some() { spec.$f = o.$f.clone(); } )* };
         }
-        take!(actions, replace_order, certainty, min_dependents, root_cause, mitigated, importing);
+        take!(
+            actions,
+            replace_order,
+            certainty,
+            min_dependents,
+            root_cause,
+            mitigated,
+            importing
+        );
         macro_rules! take_vec {
             ($($f:ident),*) => { $( if !o.$f.is_empty() { spec.$f = o.$f.clone(); } )* };
         }
-        take_vec!(types, exclude_types, addresses, exclude_addresses, providers, reasons, dependent_types);
+        take_vec!(
+            types,
+            exclude_types,
+            addresses,
+            exclude_addresses,
+            providers,
+            reasons,
+            dependent_types
+        );
         Matcher::compile(spec)
     }
 }
 
 /// Parse and compile one rule file. `path` is for diagnostics.
 pub fn parse_rule(path: &str, text: &Arc<String>, origin: Origin) -> Result<Rule> {
-    let spec: RuleSpec = serde_yaml::from_str(text).map_err(|e| Error::rules(yaml_error(path, text, &e)))?;
+    let spec: RuleSpec =
+        serde_yaml::from_str(text).map_err(|e| Error::rules(yaml_error(path, text, &e)))?;
     compile_rule(path, text, spec, origin)
 }
 
@@ -257,7 +272,12 @@ pub(crate) fn yaml_error(path: &str, text: &Arc<String>, e: &serde_yaml::Error) 
 }
 
 /// Point at the first occurrence of `needle` in the file (for checks serde cannot place).
-pub(crate) fn locate_text(path: &str, text: &Arc<String>, needle: &str, message: String) -> Located {
+pub(crate) fn locate_text(
+    path: &str,
+    text: &Arc<String>,
+    needle: &str,
+    message: String,
+) -> Located {
     let offset = text.find(needle).unwrap_or(0);
     Located::at_offset("planguard::rules::invalid", path, text, offset, message)
 }

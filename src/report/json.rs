@@ -84,7 +84,8 @@ struct BlastRadius {
 pub fn render(r: &Report<'_>) -> String {
     let a = r.analysis;
     let e = r.evaluation;
-    let names = |v: &[u32]| -> Vec<String> { v.iter().map(|&i| a.node(i).display_address()).collect() };
+    let names =
+        |v: &[u32]| -> Vec<String> { v.iter().map(|&i| a.node(i).display_address()).collect() };
 
     let mut changed: Vec<(u32, &Node)> = a
         .nodes
@@ -102,7 +103,11 @@ pub fn render(r: &Report<'_>) -> String {
         .into_iter()
         .filter_map(|(i, n)| {
             let c = n.change.as_ref()?;
-            let d = if n.is_destructive() { a.destructive_of(i) } else { None };
+            let d = if n.is_destructive() {
+                a.destructive_of(i)
+            } else {
+                None
+            };
             Some(JsonChange {
                 address: &n.address,
                 resource_type: &n.resource_type,
@@ -118,7 +123,9 @@ pub fn render(r: &Report<'_>) -> String {
                 moved_from: c.moved_from.as_deref(),
                 importing: c.importing,
                 mitigation: c.mitigation.as_deref(),
-                root_cause: d.and_then(|d| d.root_cause).map(|rc| a.node(rc).display_address()),
+                root_cause: d
+                    .and_then(|d| d.root_cause)
+                    .map(|rc| a.node(rc).display_address()),
                 blast_radius: d.map(|d| BlastRadius {
                     dependents: names(&d.dependents),
                     changing: names(&d.changing),
@@ -159,7 +166,10 @@ pub fn render(r: &Report<'_>) -> String {
         },
         changes,
         findings: &e.findings,
-        root_causes: a.root_causes().map(|d| a.node(d.node).display_address()).collect(),
+        root_causes: a
+            .root_causes()
+            .map(|d| a.node(d.node).display_address())
+            .collect(),
         drift: &a.drift,
         output_changes: &a.outputs,
         notes: &a.notes,

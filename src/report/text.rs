@@ -62,7 +62,11 @@ pub fn render(r: &Report<'_>, opts: TextOptions) -> String {
     let a = r.analysis;
     let e = r.evaluation;
     let st = Style { color: opts.color };
-    let max = if opts.max_items == 0 { DEFAULT_MAX } else { opts.max_items };
+    let max = if opts.max_items == 0 {
+        DEFAULT_MAX
+    } else {
+        opts.max_items
+    };
     let mut o = String::new();
 
     // Verdict.
@@ -87,13 +91,23 @@ pub fn render(r: &Report<'_>, opts: TextOptions) -> String {
                 if e.findings.is_empty() {
                     String::new()
                 } else {
-                    format!(" ({} below it)", plural(e.findings.len() - waived, "finding", "findings"))
+                    format!(
+                        " ({} below it)",
+                        plural(e.findings.len() - waived, "finding", "findings")
+                    )
                 }
             );
         }
     }
     if waived > 0 {
-        let _ = writeln!(o, "{}", st.dim(&format!("{} waived (listed below)", plural(waived, "finding", "findings"))));
+        let _ = writeln!(
+            o,
+            "{}",
+            st.dim(&format!(
+                "{} waived (listed below)",
+                plural(waived, "finding", "findings")
+            ))
+        );
     }
     for inc in &a.incomplete {
         let _ = writeln!(o, "{} {}", st.red("! partial:"), inc.message);
@@ -107,8 +121,16 @@ pub fn render(r: &Report<'_>, opts: TextOptions) -> String {
             "{} ({}{}{})",
             st.bold(&input.path),
             input.format.as_str(),
-            input.format_version.as_deref().map(|v| format!(" {v}")).unwrap_or_default(),
-            input.tool_version.as_deref().map(|v| format!(", written by {v}")).unwrap_or_default()
+            input
+                .format_version
+                .as_deref()
+                .map(|v| format!(" {v}"))
+                .unwrap_or_default(),
+            input
+                .tool_version
+                .as_deref()
+                .map(|v| format!(", written by {v}"))
+                .unwrap_or_default()
         );
     }
     let count = |act: Action| a.summary.counts.get(&act).copied().unwrap_or(0);
@@ -119,7 +141,14 @@ pub fn render(r: &Report<'_>, opts: TextOptions) -> String {
         count(Action::Replace),
         count(Action::Delete)
     )];
-    for act in [Action::Create, Action::Update, Action::Import, Action::Dynamic, Action::Forget, Action::Read] {
+    for act in [
+        Action::Create,
+        Action::Update,
+        Action::Import,
+        Action::Dynamic,
+        Action::Forget,
+        Action::Read,
+    ] {
         if count(act) > 0 {
             parts.push(format!("{} {}", count(act), act.as_str()));
         }
@@ -143,12 +172,16 @@ pub fn render(r: &Report<'_>, opts: TextOptions) -> String {
         let explained: usize = roots.iter().map(|d| d.explains).sum();
         let head = if explained > 0 {
             format!(
-                "Root causes ({}), explaining {} more",
+                "Root causes ({}), explaining {} more destructive change{}",
                 roots.len(),
-                plural(explained, "destructive change", "destructive changes")
+                explained,
+                if explained == 1 { "" } else { "s" }
             )
         } else {
-            format!("Root causes ({}): each destroyed for its own reason", roots.len())
+            format!(
+                "Root causes ({}): each destroyed for its own reason",
+                roots.len()
+            )
         };
         let _ = writeln!(o, "{}", st.bold(&head));
         for d in roots.iter().take(max.max(20)) {
@@ -169,35 +202,67 @@ pub fn render(r: &Report<'_>, opts: TextOptions) -> String {
 
     // Findings.
     if !e.findings.is_empty() {
-        let _ = writeln!(o, "{}", st.bold(&format!("Findings ({})", e.findings.len())));
+        let _ = writeln!(
+            o,
+            "{}",
+            st.bold(&format!("Findings ({})", e.findings.len()))
+        );
         let shown_limit = max * 5;
         for f in e.findings.iter().take(shown_limit) {
-            let tag = if f.waived { st.dim("(waived) ") } else { String::new() };
-            let _ = writeln!(o, "  {} {}{}", st.severity(f.severity), tag, st.bold(&f.rule_id));
+            let tag = if f.waived {
+                st.dim("(waived) ")
+            } else {
+                String::new()
+            };
+            let _ = writeln!(
+                o,
+                "  {} {}{}",
+                st.severity(f.severity),
+                tag,
+                st.bold(&f.rule_id)
+            );
             let _ = writeln!(o, "           {}", f.message);
             if let Some(w) = &f.waiver {
                 let _ = writeln!(
                     o,
                     "           {}",
-                    st.dim(&format!("waived: {} (approved by {}, until {})", w.reason, w.approved_by, w.expires))
+                    st.dim(&format!(
+                        "waived: {} (approved by {}, until {})",
+                        w.reason, w.approved_by, w.expires
+                    ))
                 );
             }
         }
         if e.findings.len() > shown_limit {
-            let _ = writeln!(o, "  … and {} more findings (see --format json)", e.findings.len() - shown_limit);
+            let _ = writeln!(
+                o,
+                "  … and {} more findings (see --format json)",
+                e.findings.len() - shown_limit
+            );
         }
         o.push('\n');
     }
 
     // Waiver problems.
-    let problems: Vec<_> = e.waivers.iter().filter(|w| w.status != WaiverStatus::Applied).collect();
+    let problems: Vec<_> = e
+        .waivers
+        .iter()
+        .filter(|w| w.status != WaiverStatus::Applied)
+        .collect();
     if !problems.is_empty() {
         let _ = writeln!(o, "{}", st.bold("Waivers"));
         for w in problems {
             let why = match w.status {
-                WaiverStatus::Expired => format!("expired on {}: waives nothing ({} finding(s) it would match)", w.expires, w.matched),
-                WaiverStatus::WrongPlan => "pinned to another plan (plan_sha256 differs): waives nothing".to_string(),
-                WaiverStatus::Stale => "matches no finding: stale, consider removing it".to_string(),
+                WaiverStatus::Expired => format!(
+                    "expired on {}: waives nothing ({} finding(s) it would match)",
+                    w.expires, w.matched
+                ),
+                WaiverStatus::WrongPlan => {
+                    "pinned to another plan (plan_sha256 differs): waives nothing".to_string()
+                }
+                WaiverStatus::Stale => {
+                    "matches no finding: stale, consider removing it".to_string()
+                }
                 WaiverStatus::Applied => String::new(),
             };
             let _ = writeln!(o, "  {} {} {}: {}", st.yellow("!"), w.rule, w.address, why);
@@ -245,11 +310,23 @@ pub fn render(r: &Report<'_>, opts: TextOptions) -> String {
     o
 }
 
-fn render_destructive(o: &mut String, r: &Report<'_>, d: &Destructive, st: &Style, max: usize, with_explained: bool) {
+fn render_destructive(
+    o: &mut String,
+    r: &Report<'_>,
+    d: &Destructive,
+    st: &Style,
+    max: usize,
+    with_explained: bool,
+) {
     let a = r.analysis;
     let n = a.node(d.node);
     let Some(c) = &n.change else { return };
-    let mut head = format!("  {} {} {}", st.red("✗"), st.bold(&n.display_address()), c.action.as_str());
+    let mut head = format!(
+        "  {} {} {}",
+        st.red("✗"),
+        st.bold(&n.display_address()),
+        c.action.as_str()
+    );
     if let Some(order) = c.replace_order {
         let _ = write!(head, " ({})", order_words(Some(order)));
     }
@@ -284,7 +361,9 @@ fn render_destructive(o: &mut String, r: &Report<'_>, d: &Destructive, st: &Styl
             .map(|&i| {
                 let dn = a.node(i);
                 match dn.action() {
-                    Some(act) if act != Action::NoOp => format!("{} ({})", dn.display_address(), act),
+                    Some(act) if act != Action::NoOp => {
+                        format!("{} ({})", dn.display_address(), act)
+                    }
                     _ => dn.display_address(),
                 }
             })
@@ -303,7 +382,11 @@ fn render_destructive(o: &mut String, r: &Report<'_>, d: &Destructive, st: &Styl
         let _ = writeln!(
             o,
             "      explains {}",
-            plural(d.explains, "other destructive change", "other destructive changes")
+            plural(
+                d.explains,
+                "other destructive change",
+                "other destructive changes"
+            )
         );
     }
 }
@@ -312,14 +395,21 @@ fn render_destructive(o: &mut String, r: &Report<'_>, d: &Destructive, st: &Styl
 /// by type so a 5,000-change plan stays one screen of text.
 fn render_explained(o: &mut String, r: &Report<'_>, st: &Style, max: usize) {
     let a = r.analysis;
-    let explained: Vec<&Destructive> = a.destructive.iter().filter(|d| d.root_cause.is_some()).collect();
+    let explained: Vec<&Destructive> = a
+        .destructive
+        .iter()
+        .filter(|d| d.root_cause.is_some())
+        .collect();
     if explained.is_empty() {
         return;
     }
     let _ = writeln!(
         o,
         "{}",
-        st.bold(&format!("Also destroyed, because of a root cause ({})", explained.len()))
+        st.bold(&format!(
+            "Also destroyed, because of a root cause ({})",
+            explained.len()
+        ))
     );
     let limit = max * 3;
     for d in explained.iter().take(limit) {
@@ -333,18 +423,29 @@ fn render_explained(o: &mut String, r: &Report<'_>, st: &Style, max: usize) {
             let _ = write!(line, ", forced by {}", c.forced_by.join(", "));
         }
         if let Some(rc) = d.root_cause {
-            let _ = write!(line, " {}", st.dim(&format!("← {}", a.node(rc).display_address())));
+            let _ = write!(
+                line,
+                " {}",
+                st.dim(&format!("← {}", a.node(rc).display_address()))
+            );
         }
         let _ = writeln!(o, "{line}");
     }
     if explained.len() > limit {
-        let mut by_type: std::collections::BTreeMap<&str, usize> = std::collections::BTreeMap::new();
+        let mut by_type: std::collections::BTreeMap<&str, usize> =
+            std::collections::BTreeMap::new();
         for d in &explained[limit..] {
-            *by_type.entry(a.node(d.node).resource_type.as_str()).or_default() += 1;
+            *by_type
+                .entry(a.node(d.node).resource_type.as_str())
+                .or_default() += 1;
         }
         let mut groups: Vec<(&str, usize)> = by_type.into_iter().collect();
         groups.sort_by(|x, y| y.1.cmp(&x.1).then(x.0.cmp(y.0)));
-        let listed: Vec<String> = groups.iter().take(8).map(|(t, n)| format!("{n} {t}")).collect();
+        let listed: Vec<String> = groups
+            .iter()
+            .take(8)
+            .map(|(t, n)| format!("{n} {t}"))
+            .collect();
         let _ = writeln!(
             o,
             "  … and {} more: {}{}",

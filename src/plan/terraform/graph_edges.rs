@@ -400,17 +400,18 @@ struct Instances<'n> {
 impl<'n> Instances<'n> {
     fn new(nodes: &'n [Node]) -> Instances<'n> {
         let mut by_config: BTreeMap<String, Vec<u32>> = BTreeMap::new();
-        let parsed: Vec<Option<InstanceAddr<'n>>> = nodes
-            .iter()
-            .map(|n| parse_instance(&n.address))
-            .collect();
+        let parsed: Vec<Option<InstanceAddr<'n>>> =
+            nodes.iter().map(|n| parse_instance(&n.address)).collect();
         for (i, p) in parsed.iter().enumerate() {
             // Deposed objects are leftovers: nothing depends on them any more.
             if nodes[i].deposed.is_some() {
                 continue;
             }
             if let Some(p) = p {
-                by_config.entry(p.config_address()).or_default().push(i as u32);
+                by_config
+                    .entry(p.config_address())
+                    .or_default()
+                    .push(i as u32);
             }
         }
         Instances {
@@ -450,7 +451,9 @@ impl<'n> Instances<'n> {
             let mut g: HashMap<String, Vec<u32>> = HashMap::new();
             for &i in all {
                 if let Some(a) = &self.parsed[i as usize] {
-                    g.entry(a.module_instance_prefix(depth)).or_default().push(i);
+                    g.entry(a.module_instance_prefix(depth))
+                        .or_default()
+                        .push(i);
                 }
             }
             self.groups.insert(key.clone(), g);
@@ -517,7 +520,8 @@ pub(crate) fn derive(input: EdgeInputs<'_, '_>) -> Derived {
             // that enclose it (count/for_each/depends_on of each call, in its parent).
             let mut inherited: Vec<(Target, EdgeSource)> = Vec::new();
             let mut p = path.clone();
-            while let Some((parent, call)) = resolver.modules.get(&p).and_then(|m| m.parent.clone()) {
+            while let Some((parent, call)) = resolver.modules.get(&p).and_then(|m| m.parent.clone())
+            {
                 let mut t = Vec::new();
                 resolver.resolve_refs(&call.count_expression.0, &parent, &mut t);
                 resolver.resolve_refs(&call.for_each_expression.0, &parent, &mut t);
@@ -660,7 +664,9 @@ pub(crate) fn derive(input: EdgeInputs<'_, '_>) -> Derived {
                     .filter(|m| instances.by_config.contains_key(*m))
             };
             match resolved {
-                Some(r) => targets.push((Target::Resource(r.to_string()), EdgeSource::StateDependsOn)),
+                Some(r) => {
+                    targets.push((Target::Resource(r.to_string()), EdgeSource::StateDependsOn))
+                }
                 None => {
                     stale.insert(dep.to_string());
                 }
@@ -679,7 +685,11 @@ pub(crate) fn derive(input: EdgeInputs<'_, '_>) -> Derived {
                 stale.len(),
                 if stale.len() == 1 { "y" } else { "ies" },
                 shown.join(", "),
-                if stale.len() > shown.len() { ", …" } else { "" }
+                if stale.len() > shown.len() {
+                    ", …"
+                } else {
+                    ""
+                }
             ),
         });
     }
@@ -699,8 +709,14 @@ mod tests {
 
     #[test]
     fn reference_names_skip_keys() {
-        assert_eq!(ref_names("aws_instance.web[0].id", 3), ["aws_instance", "web", "id"]);
-        assert_eq!(ref_names(r#"module.foo["a.b"].out"#, 3), ["module", "foo", "out"]);
+        assert_eq!(
+            ref_names("aws_instance.web[0].id", 3),
+            ["aws_instance", "web", "id"]
+        );
+        assert_eq!(
+            ref_names(r#"module.foo["a.b"].out"#, 3),
+            ["module", "foo", "out"]
+        );
         assert_eq!(ref_names("var.list[0][1]", 3), ["var", "list"]);
         assert_eq!(ref_names("data.x.y", 3), ["data", "x", "y"]);
         assert_eq!(ref_names("count.index", 3), ["count", "index"]);
