@@ -200,7 +200,7 @@ pub fn render(r: &Report<'_>, opts: TextOptions) -> String {
         let _ = writeln!(o, "Nothing is destroyed.\n");
     }
 
-    // Findings.
+    // Findings: blocking and waived ones in full; those below fail-on counted by rule.
     if !e.findings.is_empty() {
         let _ = writeln!(
             o,
@@ -208,7 +208,20 @@ pub fn render(r: &Report<'_>, opts: TextOptions) -> String {
             st.bold(&format!("Findings ({})", e.findings.len()))
         );
         let shown_limit = max * 5;
-        for f in e.findings.iter().take(shown_limit) {
+        let mut shown = 0;
+        let mut below: std::collections::BTreeMap<(std::cmp::Reverse<Severity>, &str), usize> =
+            std::collections::BTreeMap::new();
+        for f in &e.findings {
+            if !f.waived && f.severity < e.fail_on {
+                *below
+                    .entry((std::cmp::Reverse(f.severity), f.rule_id.as_str()))
+                    .or_default() += 1;
+                continue;
+            }
+            shown += 1;
+            if shown > shown_limit {
+                continue;
+            }
             let tag = if f.waived {
                 st.dim("(waived) ")
             } else {
@@ -233,12 +246,19 @@ pub fn render(r: &Report<'_>, opts: TextOptions) -> String {
                 );
             }
         }
-        if e.findings.len() > shown_limit {
+        if shown > shown_limit {
             let _ = writeln!(
                 o,
-                "  … and {} more findings (see --format json)",
-                e.findings.len() - shown_limit
+                "  … and {} more (see --format json)",
+                shown - shown_limit
             );
+        }
+        if !below.is_empty() {
+            let listed: Vec<String> = below
+                .iter()
+                .map(|((sev, rule), n)| format!("{n} {rule} ({})", sev.0))
+                .collect();
+            let _ = writeln!(o, "  below {}: {}", e.fail_on, listed.join(", "));
         }
         o.push('\n');
     }
