@@ -107,14 +107,22 @@ fn heap_peak_since(mark: usize) -> usize {
 /// The complete pipeline the CLI runs on one input, returning a count so the work cannot
 /// be optimised away.
 ///
-// LEAD: today this is only the parser. After merging, call the complete pipeline here:
-// `planguard::analyze(...)` (graph, blast radius, root causes) + policy evaluation with the
-// built-in rules + rendering the JSON report to a `String` (count its length), exactly as
-// `planguard check --format json` does. Keep the signature: the bench times everything
-// behind it, and `Source::from_bytes` separately (column `load s`).
+/// The complete pipeline, exactly as `planguard check --format json` runs it after reading:
+/// parse, graph, blast radius and root causes, policy with the built-in rules, JSON report.
 fn full_analysis(src: &Source) -> planguard::Result<usize> {
-    let plans = planguard::plan::parse_all(std::slice::from_ref(src), &[])?;
-    Ok(plans.iter().map(|p| p.nodes.len() + p.edges.len()).sum())
+    let analysis = planguard::analyze(std::slice::from_ref(src), &[])?;
+    let policy = planguard::policy::Policy::builtin()?;
+    let evaluation = planguard::policy::evaluate(&analysis, &policy);
+    let report = planguard::report::Report {
+        analysis: &analysis,
+        evaluation: &evaluation,
+    };
+    Ok(planguard::report::render(
+        &report,
+        planguard::report::Format::Json,
+        planguard::report::TextOptions::default(),
+    )
+    .len())
 }
 
 /// Baseline: the least a typed reader of a Terraform plan must do.
