@@ -14,6 +14,12 @@
 //! * A property that references (`Ref`, `Fn::GetAtt`, `Fn::Sub`) a replaced resource changes
 //!   at deploy time: under a replacing pointer it is a conditional replacement (AWS reports
 //!   `Always` + `Dynamic` → `Conditional`), otherwise an update. Repeated to a fixed point.
+//! * Resource `Condition`s that compare only literals are evaluated: a resource whose
+//!   condition is false does not exist. A resource whose `Condition` (or the condition's
+//!   definition) changed and depends on parameters is a conditional delete.
+//! * A parameter whose `Default` changed, or a changed `Mappings` entry read with
+//!   `Fn::FindInMap`, changes the properties using it (AWS: `ParameterReference`): replace
+//!   (conditional: an explicit parameter value would override the default) or update.
 //! * Changes to `Metadata`, `DeletionPolicy`, `UpdateReplacePolicy`, `UpdatePolicy`,
 //!   `CreationPolicy` or `Condition` are updates, never replacements; `DependsOn` alone is no
 //!   change (ordering only).
@@ -190,10 +196,58 @@ pub fn diff_templates(before: &Source, after: &Source) -> Result<Plan> {
     let new = parse_template(after)?;
 
     let mut predicted: HashMap<&str, Predicted> = HashMap::new();
+    // Resources leaving the stack: gone from the template, or their Condition is false.
+    let mut leaving: Vec<(&Resource, Certainty, Option<String>)> = Vec::new();
+    for r in &old.resources {
+        let id = r.logical_id.as_str();
+        let was = presence(&old, Some(r));
+        let now = presence(&new, new.resource(id));
+        if was == Presence::Absent {
+            continue;
+        }
+        let certainty = if was == Presence::Present {
+            Certainty::Certain
+        } else {
+            Certainty::Conditional
+        };
+        match (now, new.resource(id)) {
+            (Presence::Absent, None) => leaving.push((r, certainty, None)),
+            (Presence::Absent, Some(n)) => leaving.push((
+                r,
+                certainty,
+                Some(format!(
+                    "Condition {} is false: the resource is removed",
+                    n.condition.as_deref().unwrap_or("-")
+                )),
+            )),
+            (Presence::Maybe, Some(n)) if condition_changed(&old, r, &new, n) => leaving.push((
+                r,
+                Certainty::Conditional,
+                Some(format!(
+                    "Condition {} changed and depends on deploy-time values: the resource is \
+                     removed if it is false",
+                    n.condition.as_deref().unwrap_or("-")
+                )),
+            )),
+            _ => {}
+        }
+    }
+    let leaving_ids: HashSet<&str> = leaving
+        .iter()
+        .map(|(r, _, _)| r.logical_id.as_str())
+        .collect();
     for r in &new.resources {
         let id = r.logical_id.as_str();
-        match old.resource(id) {
-            None => {
+        if leaving_ids.contains(id) {
+            continue;
+        }
+        let was = presence(&old, old.resource(id));
+        let now = presence(&new, Some(r));
+        if now == Presence::Absent {
+            continue;
+        }
+        match (was, old.resource(id)) {
+            (Presence::Absent, _) | (_, None) => {
                 predicted.insert(
                     id,
                     Predicted {
@@ -204,7 +258,7 @@ pub fn diff_templates(before: &Source, after: &Source) -> Result<Plan> {
                     },
                 );
             }
-            Some(o) => {
+            (_, Some(o)) => {
                 if let Some(p) = compare(o, r, table.get(r.resource_type.as_str())) {
                     predicted.insert(id, p);
                 }
@@ -212,7 +266,11 @@ pub fn diff_templates(before: &Source, after: &Source) -> Result<Plan> {
         }
     }
 
-    propagate_replacements(&new, table, &mut predicted);
+    let changed_inputs = ChangedInputs {
+        parameters: changed_entries(&old.parameter_defaults, &new.parameter_defaults),
+        mappings: changed_entries(&old.mappings, &new.mappings),
+    };
+    propagate_replacements(&new, table, &changed_inputs, &leaving_ids, &mut predicted);
 
     let mut plan = Plan::new(InputInfo {
         path: after.path.clone(),
@@ -276,18 +334,13 @@ pub fn diff_templates(before: &Source, after: &Source) -> Result<Plan> {
         builder.nodes[node as usize].change = Some(make_change(p, &r.resource_type, mitigation));
     }
     // Removed resources, with what they depended on in `before`.
-    let removed: Vec<&Resource> = old
-        .resources
-        .iter()
-        .filter(|r| new.resource(&r.logical_id).is_none())
-        .collect();
-    for r in &removed {
+    for (r, certainty, reason) in &leaving {
         let node = builder.node(&r.logical_id, &r.resource_type);
         let change = make_change(
             Predicted {
                 action: Action::Delete,
-                certainty: Certainty::Certain,
-                reasons: Vec::new(),
+                certainty: *certainty,
+                reasons: reason.iter().cloned().collect(),
                 forced_by: Vec::new(),
             },
             &r.resource_type,
@@ -295,7 +348,10 @@ pub fn diff_templates(before: &Source, after: &Source) -> Result<Plan> {
         );
         builder.nodes[node as usize].change = Some(change);
     }
-    for r in &removed {
+    for (r, _, _) in &leaving {
+        if new.resource(&r.logical_id).is_some() {
+            continue; // its edges come from `after`
+        }
         let Some(from) = builder.find(&r.logical_id) else {
             continue;
         };
@@ -311,6 +367,84 @@ pub fn diff_templates(before: &Source, after: &Source) -> Result<Plan> {
     }
     builder.finish_into(&mut plan);
     Ok(plan)
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Presence {
+    Absent,
+    Present,
+    /// Has a `Condition` that depends on parameters.
+    Maybe,
+}
+
+fn presence(t: &Template, r: Option<&Resource>) -> Presence {
+    match r.map(|r| t.exists(r)) {
+        None | Some(Some(false)) => Presence::Absent,
+        Some(Some(true)) => Presence::Present,
+        Some(None) => Presence::Maybe,
+    }
+}
+
+fn condition_changed(old: &Template, o: &Resource, new: &Template, n: &Resource) -> bool {
+    if o.condition != n.condition {
+        return true;
+    }
+    let def = |t: &Template, name: &Option<String>| {
+        name.as_ref()
+            .and_then(|c| t.conditions.iter().find(|(k, _)| k == c))
+            .map(|(_, v)| v.clone())
+    };
+    def(old, &o.condition) != def(new, &n.condition)
+}
+
+/// Names whose entry was added, removed or changed.
+fn changed_entries<T: PartialEq>(old: &[(String, T)], new: &[(String, T)]) -> HashSet<String> {
+    let mut out = HashSet::new();
+    for (k, v) in new {
+        if old.iter().find(|(o, _)| o == k).map(|(_, x)| x) != Some(v) {
+            out.insert(k.clone());
+        }
+    }
+    for (k, _) in old {
+        if !new.iter().any(|(n, _)| n == k) {
+            out.insert(k.clone());
+        }
+    }
+    out
+}
+
+/// Template inputs whose value changed without the resource's own text changing.
+struct ChangedInputs {
+    /// Parameters whose `Default` changed (applies when the stack uses the default).
+    parameters: HashSet<String>,
+    mappings: HashSet<String>,
+}
+
+/// Names of mappings read with `Fn::FindInMap` below `v`.
+fn mappings_used(v: &TValue, out: &mut HashSet<String>, depth: usize) {
+    if depth > crate::plan::cfn_template::MAX_DEPTH {
+        return;
+    }
+    match v {
+        TValue::Map(m) => {
+            if let [(k, TValue::List(args))] = m.as_slice() {
+                if k == "Fn::FindInMap" {
+                    if let Some(name) = args.first().and_then(TValue::as_str) {
+                        out.insert(name.to_string());
+                    }
+                }
+            }
+            for (_, x) in m {
+                mappings_used(x, out, depth + 1);
+            }
+        }
+        TValue::List(l) => {
+            for x in l {
+                mappings_used(x, out, depth + 1);
+            }
+        }
+        _ => {}
+    }
 }
 
 fn make_change(p: Predicted, resource_type: &str, mitigation: Option<String>) -> Change {
@@ -449,31 +583,41 @@ fn compare(old: &Resource, new: &Resource, info: Option<&TypeInfo>) -> Option<Pr
     })
 }
 
-/// Resources whose properties reference a replaced resource see a new value at deploy time.
+/// Properties that read a replaced resource, a parameter whose default changed or a changed
+/// mapping get a new value at deploy time.
 fn propagate_replacements<'t>(
     new: &'t Template,
     table: &HashMap<String, TypeInfo>,
+    inputs: &ChangedInputs,
+    leaving: &HashSet<&str>,
     predicted: &mut HashMap<&'t str, Predicted>,
 ) {
-    // (resource, top-level property, referenced names) for every property with references.
-    let mut uses: Vec<(&Resource, &str, HashSet<String>)> = Vec::new();
+    // (resource, top-level property, names referenced, mappings read) per property.
+    let mut uses: Vec<(&Resource, &str, Vec<String>, HashSet<String>)> = Vec::new();
     for r in &new.resources {
+        if leaving.contains(r.logical_id.as_str()) {
+            continue;
+        }
         if let Some(TValue::Map(props)) = r.definition.get("Properties") {
             for (name, value) in props {
-                let names: HashSet<String> = references_in(value)
+                let mut names: Vec<String> = references_in(value)
                     .into_iter()
                     .filter_map(|x| match x {
                         Reference::Name { target, .. } => Some(target),
                         _ => None,
                     })
                     .collect();
-                if !names.is_empty() {
-                    uses.push((r, name.as_str(), names));
+                names.sort();
+                names.dedup();
+                let mut maps = HashSet::new();
+                mappings_used(value, &mut maps, 0);
+                if !names.is_empty() || !maps.is_empty() {
+                    uses.push((r, name.as_str(), names, maps));
                 }
             }
         }
     }
-    // Each pass can only add replacements, so passes ≤ resources.
+    // Each pass can only add reasons or replacements, so passes ≤ resources + 1.
     for _ in 0..=new.resources.len() {
         let replaced: HashSet<&str> = predicted
             .iter()
@@ -481,21 +625,34 @@ fn propagate_replacements<'t>(
             .map(|(k, _)| *k)
             .collect();
         let mut changed = false;
-        for (r, property, names) in &uses {
+        for (r, property, names, maps) in &uses {
             let id = r.logical_id.as_str();
             if matches!(predicted.get(id), Some(p) if p.action == Action::Create) {
                 continue;
             }
-            let Some(cause) = names.iter().find(|n| replaced.contains(n.as_str())) else {
-                continue;
-            };
+            let cause = names
+                .iter()
+                .find(|n| replaced.contains(n.as_str()))
+                .map(|n| format!("ResourceReference {n}"))
+                .or_else(|| {
+                    names
+                        .iter()
+                        .find(|n| new.resource(n).is_none() && inputs.parameters.contains(*n))
+                        .map(|n| format!("ParameterReference {n}: Default changed"))
+                })
+                .or_else(|| {
+                    let mut m: Vec<&String> = maps.intersection(&inputs.mappings).collect();
+                    m.sort();
+                    m.first().map(|n| format!("Mapping {n} changed"))
+                });
+            let Some(cause) = cause else { continue };
             let rr = if is_custom(&r.resource_type) {
                 Recreation::Never
             } else {
                 classify(table.get(r.resource_type.as_str()), &[property.to_string()])
             };
             let reason = format!(
-                "RequiresRecreation={}: Properties.{property} (ResourceReference {cause}, Dynamic)",
+                "RequiresRecreation={}: Properties.{property} ({cause}, Dynamic)",
                 rr.as_str()
             );
             let entry = predicted.entry(id).or_insert_with(|| Predicted {

@@ -201,6 +201,8 @@ pub struct Resource {
     /// For `AWS::CloudFormation::Stack`: file names that may hold the child template (the
     /// literal tail of `TemplateURL`, CDK's `aws:asset:path`).
     pub template_file_hints: Vec<String>,
+    /// The resource's `Condition`: it exists only when that condition is true.
+    pub condition: Option<String>,
     /// The resource definition as written, for template diffs. Never copied into the model.
     pub definition: TValue,
 }
@@ -223,6 +225,10 @@ pub struct Template {
     /// CloudFormation rewrites the template, so the graph may miss resources.
     pub transformed: bool,
     index: HashMap<String, usize>,
+    /// `Conditions`, `Mappings` and parameter `Default`s: only for template diffs.
+    pub(crate) conditions: Vec<(String, TValue)>,
+    pub(crate) mappings: Vec<(String, TValue)>,
+    pub(crate) parameter_defaults: Vec<(String, Option<TValue>)>,
 }
 
 impl Template {
@@ -527,6 +533,10 @@ fn build_template(src: &Source, root: &TValue) -> Result<Template> {
                 .map(str::to_string),
             references: refs.finish(),
             template_file_hints,
+            condition: def
+                .get("Condition")
+                .and_then(TValue::as_str)
+                .map(str::to_string),
             definition: def.clone(),
         });
     }
@@ -548,13 +558,89 @@ fn build_template(src: &Source, root: &TValue) -> Result<Template> {
             });
         }
     }
+    let section = |name: &str| -> Vec<(String, TValue)> {
+        match root.get(name) {
+            Some(TValue::Map(m)) => m.clone(),
+            _ => Vec::new(),
+        }
+    };
+    let parameter_defaults = section("Parameters")
+        .into_iter()
+        .map(|(name, def)| {
+            let default = def.get("Default").cloned();
+            (name, default)
+        })
+        .collect();
     Ok(Template {
         path: src.path.clone(),
         resources,
         outputs,
         transformed,
         index,
+        conditions: section("Conditions"),
+        mappings: section("Mappings"),
+        parameter_defaults,
     })
+}
+
+impl Template {
+    /// The value of condition `name` when it only compares literals; `None` when it depends
+    /// on parameters or anything else known at deploy time.
+    pub fn condition_value(&self, name: &str) -> Option<bool> {
+        self.condition_depth(name, 0)
+    }
+
+    fn condition_depth(&self, name: &str, depth: usize) -> Option<bool> {
+        if depth > 64 {
+            return None;
+        }
+        let (_, def) = self.conditions.iter().find(|(n, _)| n == name)?;
+        self.eval_condition(def, depth + 1)
+    }
+
+    fn eval_condition(&self, v: &TValue, depth: usize) -> Option<bool> {
+        if depth > 64 {
+            return None;
+        }
+        let (key, arg) = v.intrinsic()?;
+        let args: &[TValue] = match arg {
+            TValue::List(l) => l,
+            _ => &[],
+        };
+        match key {
+            "Condition" => self.condition_depth(arg.as_str()?, depth + 1),
+            "Fn::Equals" if args.len() == 2 => {
+                let literal = |x: &TValue| match x {
+                    TValue::String(s) | TValue::Number(s) => Some(s.clone()),
+                    TValue::Bool(b) => Some(b.to_string()),
+                    _ => None,
+                };
+                Some(literal(&args[0])? == literal(&args[1])?)
+            }
+            "Fn::Not" if args.len() == 1 => self.eval_condition(&args[0], depth + 1).map(|b| !b),
+            "Fn::And" | "Fn::Or" => {
+                let is_and = key == "Fn::And";
+                let mut unknown = false;
+                for a in args {
+                    match self.eval_condition(a, depth + 1) {
+                        Some(b) if b != is_and => return Some(b),
+                        Some(_) => {}
+                        None => unknown = true,
+                    }
+                }
+                (!unknown).then_some(is_and)
+            }
+            _ => None,
+        }
+    }
+
+    /// Does the resource exist with this template? `None`: depends on deploy-time values.
+    pub fn exists(&self, r: &Resource) -> Option<bool> {
+        match &r.condition {
+            None => Some(true),
+            Some(c) => self.condition_value(c),
+        }
+    }
 }
 
 /// File names a nested stack's `TemplateURL` or CDK asset metadata points at.
