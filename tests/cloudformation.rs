@@ -806,3 +806,61 @@ fn template_diff_of_a_replaced_bucket() {
         EdgeSource::CfnDependsOn
     ));
 }
+
+#[test]
+fn truncated_and_mutated_inputs_never_panic() {
+    let cs = load("changesets/awsdocs-samples--replacement-multi.json");
+    let template = load("templates/act-rds/mysql-with-read-replica.yaml");
+    for src in [&cs, &template] {
+        let text = src.text.as_str();
+        let mut cut = 0;
+        while cut < text.len() {
+            if text.is_char_boundary(cut) {
+                let part = Source::from_text("cut", &text[..cut]);
+                let _ = parse_change_sets(&[&part], &[]);
+                let _ = parse_template(&part);
+            }
+            cut += 11;
+        }
+        // Swap quotes for brackets and similar: structure-breaking mutations.
+        for (from, to) in [("\"", "["), (":", ","), ("]", "}"), ("!", "&")] {
+            let mutated = Source::from_text("mutated", text.replacen(from, to, 3));
+            let _ = parse_change_sets(&[&mutated], &[]);
+            let _ = parse_template(&mutated);
+        }
+    }
+}
+
+#[test]
+fn failed_and_warned_change_sets_are_incomplete_not_empty() {
+    let failed = load("changesets/ls-change-sets--describe-failed-change-set--describe.json");
+    let plan = parse_one(&[&failed], &[]);
+    assert!(plan.incomplete.iter().any(|i| i.kind == "changeset_failed"));
+    let empty = load("changesets/ls-api-changesets--empty-changeset--describe-nochange.json");
+    let plan = parse_one(&[&empty], &[]);
+    assert!(plan.incomplete.is_empty() && plan.nodes.iter().all(|n| n.change.is_none()));
+    assert!(plan.notes.iter().any(|n| n.message.contains("empty")));
+    let warned = load(
+        "changesets/ls-change-set-exports-imports--describe-change-set-import-non-existent-export--describe-with-values.json",
+    );
+    let plan = parse_one(&[&warned], &[]);
+    assert!(plan
+        .incomplete
+        .iter()
+        .any(|i| i.kind == "changeset_incomplete_data"));
+}
+
+#[test]
+fn parse_all_routes_change_sets_and_templates() {
+    let cs = load("changesets/awsdocs-samples--replacement-multi.json");
+    let template = load("changesets/awsdocs-samples--replacement-multi.template.before.json");
+    let value: serde_json::Value = serde_json::from_str(&cs.text).unwrap_or_default();
+    let yaml = Source::from_text("cs.yaml", serde_yaml::to_string(&value).unwrap_or_default());
+    for input in [cs, yaml] {
+        let plans = planguard::plan::parse_all(&[input], std::slice::from_ref(&template))
+            .unwrap_or_else(|e| panic!("{e:?}"));
+        assert_eq!(plans.len(), 1);
+        assert_eq!(plans[0].input.format, InputFormat::CloudformationChangeset);
+        assert!(plans[0].nodes.iter().any(|n| n.is_destructive()));
+    }
+}
