@@ -48,7 +48,7 @@
 //!   incomplete (the `[WARN] --include-property-values` case); missing pages; a nested change
 //!   set referenced but not given; a nested stack `Modify` in a change set made without
 //!   `--include-nested-stacks` (the child's changes are invisible).
-//! * Templates: see [`match_templates`] and `cfn_template`. Without one, a `PartialGraph`
+//! * Templates: see `match_templates` (below) and `cfn_template`. Without one, a `PartialGraph`
 //!   note says the graph only has the change set's own `CausingEntity` hints.
 //!   Templates are also looked for beside the change set file; that is the one place this
 //!   parser reads files (a missing file is simply not there, an unreadable one is an error).
@@ -1199,5 +1199,22 @@ mod tests {
             c.reasons,
             vec!["RequiresRecreation=Always: Properties.BucketName (DirectModification, Dynamic)"]
         );
+    }
+}
+
+#[cfg(test)]
+mod yaml_scalar_tests {
+    use super::*;
+
+    /// CLI YAML output quotes `'True'`; a hand-written unquoted `True` must read the same.
+    #[test]
+    fn unquoted_true_reads_as_the_word() {
+        let yaml = "ChangeSetId: x\nStatus: CREATE_COMPLETE\nChanges:\n- Type: Resource\n  \
+            ResourceChange:\n    Action: Modify\n    LogicalResourceId: A\n    \
+            ResourceType: AWS::S3::Bucket\n    Replacement: True\n";
+        let src = Source::from_text("cs.yaml", yaml);
+        let plans = parse_change_sets(&[&src], &[]).map_err(|e| format!("{e:?}"));
+        let action = plans.as_ref().ok().and_then(|p| p[0].nodes[0].action());
+        assert_eq!(action, Some(Action::Replace), "{plans:?}");
     }
 }
