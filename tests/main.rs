@@ -2,6 +2,7 @@
 //! once (CI has two cores).
 
 mod cli;
+mod cloudformation;
 mod common;
 mod redaction;
 mod reports;

@@ -5,6 +5,7 @@
 //! Every parser fails closed: a document it cannot fully understand is an [`Error::Input`]
 //! with a location and a hint, never a silently smaller plan.
 
+pub mod cfn_diff;
 pub mod cfn_template;
 pub mod cloudformation;
 pub mod terraform;
