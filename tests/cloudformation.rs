@@ -59,7 +59,7 @@ fn count(plan: &Plan, action: Action, certainty: Option<Certainty>) -> usize {
     plan.nodes
         .iter()
         .filter_map(|n| n.change.as_ref())
-        .filter(|c| c.action == action && certainty.map_or(true, |x| c.certainty == x))
+        .filter(|c| c.action == action && certainty.is_none_or(|x| c.certainty == x))
         .count()
 }
 

@@ -437,7 +437,7 @@ fn status_findings(
         Some("CREATE_COMPLETE") => {}
         Some("FAILED")
             if reason.contains("didn't contain changes")
-                && raw.changes.as_ref().map_or(true, Vec::is_empty) =>
+                && raw.changes.as_ref().is_none_or(Vec::is_empty) =>
         {
             notes.push(Note {
                 kind: NoteKind::Info,
