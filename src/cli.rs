@@ -22,6 +22,9 @@ pub struct Cli {
 pub enum Command {
     /// Analyse plans or change sets and gate on the findings.
     Check(CheckArgs),
+    /// Predict a CloudFormation change set from two templates (no AWS access) and gate on it:
+    /// the same as `check --before OLD --after NEW`.
+    Diff(DiffArgs),
     /// List, explain and validate rules.
     #[command(subcommand)]
     Rules(RulesCommand),
@@ -77,10 +80,45 @@ pub struct PolicyArgs {
 }
 
 #[derive(Args, Debug)]
+pub struct DiffArgs {
+    /// The deployed template.
+    pub before: String,
+    /// The template about to be deployed.
+    pub after: String,
+    #[command(flatten)]
+    pub report: ReportArgs,
+}
+
+#[derive(Args, Debug)]
 pub struct CheckArgs {
     /// Plan JSON, binary plan files, change sets (JSON/YAML); `-` reads stdin.
     #[arg(value_name = "INPUT")]
     pub inputs: Vec<String>,
+    /// CloudFormation template of a change set's stack (repeatable). Without it, templates
+    /// beside the change set file are used when found.
+    #[arg(long, value_name = "FILE")]
+    pub template: Vec<String>,
+    /// Binary used to turn binary plan files into JSON (default: terraform, else tofu, on PATH).
+    #[arg(long, value_name = "PATH")]
+    pub terraform_bin: Option<String>,
+    /// Deployed CloudFormation template: with --after, predict the change set offline.
+    #[arg(
+        long,
+        value_name = "FILE",
+        requires = "after",
+        conflicts_with = "inputs"
+    )]
+    pub before: Option<String>,
+    /// New CloudFormation template (with --before).
+    #[arg(long, value_name = "FILE", requires = "before")]
+    pub after: Option<String>,
+    #[command(flatten)]
+    pub report: ReportArgs,
+}
+
+/// How the verdict is judged and reported: shared by `check` and `diff`.
+#[derive(Args, Debug)]
+pub struct ReportArgs {
     #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
     pub format: OutputFormat,
     /// Write the report here instead of stdout.
@@ -91,12 +129,6 @@ pub struct CheckArgs {
     pub fail_on: Option<SeverityArg>,
     #[command(flatten)]
     pub policy: PolicyArgs,
-    /// CloudFormation template of a change set's stack (repeatable).
-    #[arg(long, value_name = "FILE")]
-    pub template: Vec<String>,
-    /// Binary used to turn binary plan files into JSON (default: terraform, else tofu, on PATH).
-    #[arg(long, value_name = "PATH")]
-    pub terraform_bin: Option<String>,
     /// Colour: auto follows the terminal and NO_COLOR.
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
     pub color: ColorChoice,

@@ -24,3 +24,9 @@ pub fn analyze(sources: &[plan::Source], templates: &[plan::Source]) -> Result<A
 }
 pub mod policy;
 pub mod report;
+
+/// Predict a CloudFormation change set from the deployed and the new template, and analyse it.
+pub fn analyze_template_diff(before: &plan::Source, after: &plan::Source) -> Result<Analysis> {
+    let predicted = plan::cfn_diff::diff_templates(before, after)?;
+    Ok(analysis::analyze_plans(vec![predicted]))
+}

@@ -5,7 +5,8 @@
 //! planguard reads is ever modified.
 
 use crate::cli::{
-    CheckArgs, Cli, ColorChoice, Command, OutputFormat, PolicyArgs, RulesCommand, SeverityArg,
+    CheckArgs, Cli, ColorChoice, Command, OutputFormat, PolicyArgs, ReportArgs, RulesCommand,
+    SeverityArg,
 };
 use miette::Result;
 use planguard::error::Error;
@@ -23,6 +24,12 @@ use std::process::Command as Process;
 pub fn run(cli: Cli) -> Result<u8, Error> {
     match cli.command {
         Command::Check(args) => check(args),
+        Command::Diff(args) => {
+            let before = read_source(&args.before, None)?;
+            let after = read_source(&args.after, None)?;
+            let analysis = planguard::analyze_template_diff(&before, &after)?;
+            report_and_verdict(&analysis, &args.report)
+        }
         Command::Rules(cmd) => rules(cmd),
         Command::Init { force } => init(force),
     }
@@ -206,6 +213,12 @@ fn write_output(output: Option<&Path>, text: &str) -> Result<(), Error> {
 }
 
 fn check(args: CheckArgs) -> Result<u8, Error> {
+    if let (Some(before), Some(after)) = (&args.before, &args.after) {
+        let before = read_source(before, None)?;
+        let after = read_source(after, None)?;
+        let analysis = planguard::analyze_template_diff(&before, &after)?;
+        return report_and_verdict(&analysis, &args.report);
+    }
     if args.inputs.is_empty() {
         return Err(Error::usage(
             "no input given",
@@ -214,11 +227,8 @@ fn check(args: CheckArgs) -> Result<u8, Error> {
             ),
         ));
     }
-    let policy = load_policy(
-        &args.policy,
-        args.fail_on.map(severity),
-        args.today.as_deref(),
-    )?;
+    // Policy first: a broken config is reported before any expensive parsing.
+    let policy = policy_for(&args.report)?;
     let mut sources = Vec::new();
     for p in &args.inputs {
         sources.push(read_source(p, args.terraform_bin.as_deref())?);
@@ -227,11 +237,42 @@ fn check(args: CheckArgs) -> Result<u8, Error> {
     for t in &args.template {
         templates.push(read_source(t, None)?);
     }
+    if args.template.is_empty() {
+        for src in &sources {
+            if planguard::plan::detect(src)? == planguard::plan::Detected::CloudformationChangeSet {
+                templates.extend(planguard::plan::cloudformation::find_templates_beside(
+                    &src.path,
+                )?);
+            }
+        }
+    }
     let analysis = planguard::analyze(&sources, &templates)?;
     drop(sources);
-    let evaluation = evaluate(&analysis, &policy);
+    report_with(&analysis, &policy, &args.report)
+}
+
+fn policy_for(args: &ReportArgs) -> Result<Policy, Error> {
+    load_policy(
+        &args.policy,
+        args.fail_on.map(severity),
+        args.today.as_deref(),
+    )
+}
+
+fn report_and_verdict(analysis: &planguard::Analysis, args: &ReportArgs) -> Result<u8, Error> {
+    let policy = policy_for(args)?;
+    report_with(analysis, &policy, args)
+}
+
+/// Judge, render, write; the exit code follows the verdict.
+fn report_with(
+    analysis: &planguard::Analysis,
+    policy: &Policy,
+    args: &ReportArgs,
+) -> Result<u8, Error> {
+    let evaluation = evaluate(analysis, policy);
     let report = Report {
-        analysis: &analysis,
+        analysis,
         evaluation: &evaluation,
     };
     let format = match args.format {
