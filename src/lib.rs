@@ -13,3 +13,21 @@ pub mod model;
 pub mod plan;
 
 pub use error::{Error, Result};
+pub mod analysis;
+pub mod graph;
+
+pub use analysis::Analysis;
+
+/// Parse every input and analyse them together: the whole pipeline up to policy.
+pub fn analyze(sources: &[plan::Source], templates: &[plan::Source]) -> Result<Analysis> {
+    let plans = plan::parse_all(sources, templates)?;
+    Ok(analysis::analyze_plans(plans))
+}
+pub mod policy;
+pub mod report;
+
+/// Predict a CloudFormation change set from the deployed and the new template, and analyse it.
+pub fn analyze_template_diff(before: &plan::Source, after: &plan::Source) -> Result<Analysis> {
+    let predicted = plan::cfn_diff::diff_templates(before, after)?;
+    Ok(analysis::analyze_plans(vec![predicted]))
+}

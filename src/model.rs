@@ -7,11 +7,13 @@
 //! Redaction is decided here, once: the model holds addresses, types, reasons and attribute
 //! *paths*, never attribute values. A reporter cannot leak a secret it was never given.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// What happens to one resource instance. Terraform's two-element action lists collapse into
 /// `Replace` with a [`ReplaceOrder`]; the raw list is kept in [`Change::raw_actions`].
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, Default,
+)]
 #[serde(rename_all = "kebab-case")]
 pub enum Action {
     Create,
@@ -19,6 +21,7 @@ pub enum Action {
     Replace,
     Delete,
     Read,
+    #[default]
     NoOp,
     Forget,
     /// CloudFormation `Import`: an existing object is brought under management.
@@ -72,7 +75,7 @@ impl std::fmt::Display for Action {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ReplaceOrder {
     /// The old object is destroyed first: there is a window with no object at all.
@@ -90,7 +93,9 @@ impl ReplaceOrder {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Default)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, Default,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum Certainty {
     #[default]
@@ -109,7 +114,9 @@ impl Certainty {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Default)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, Default,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum Mode {
     #[default]
@@ -179,12 +186,6 @@ pub struct Change {
     /// Deletion/replacement is mitigated: the old object is retained or snapshotted.
     /// The text says how (`DeletionPolicy: Retain`, `PolicyAction: Snapshot` …).
     pub mitigation: Option<String>,
-}
-
-impl Default for Action {
-    fn default() -> Self {
-        Action::NoOp
-    }
 }
 
 /// One resource instance: a node of the graph.

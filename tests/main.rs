@@ -1,4 +1,10 @@
 //! The one integration-test binary: every test module is included here so the suite links
 //! once (CI has two cores).
 
+mod cli;
+mod cloudformation;
+mod common;
 mod hook;
+mod redaction;
+mod reports;
+mod terraform;

@@ -1,3 +1,1153 @@
-//! CloudFormation templates (JSON/YAML with short tags) → dependency edges and policies.
+//! CloudFormation templates (JSON, or YAML with short tags) → resources, dependency edges and
+//! deletion policies.
 //!
-//! Placeholder until the template parser lands.
+//! A change set lists what changes, but not what merely *depends* on a change (`DependsOn`
+//! dependents are never listed, cross-stack importers live in other stacks). The template
+//! fills that gap: every resource becomes a graph node, changing or not.
+//!
+//! Format decisions:
+//! * Both syntaxes are read into one small tree, [`TValue`], with every YAML short tag
+//!   (`!Ref`, `!GetAtt`, `!Sub` …) rewritten to its long form (`{"Ref": …}`,
+//!   `{"Fn::GetAtt": …}`), so there is exactly one reference walker. A YAML template whose tags
+//!   were lost would silently lose its edges; a test asserts a `!Ref` yields an edge.
+//!   An unknown tag is an error: CloudFormation would refuse the template too.
+//! * Edges (dependent → dependency) come from `Ref`, both `Fn::GetAtt` forms, every `${Name}`
+//!   and `${Name.Attr}` of the `Fn::Sub` forms (`${!Literal}` is an escape; names defined in
+//!   the `Fn::Sub` variable map shadow template names), and `DependsOn` (string or list),
+//!   found in `Properties`, `Metadata`, `UpdatePolicy` and `CreationPolicy`. Names that are
+//!   not resources (parameters, pseudo parameters, conditions) produce no edge: the model holds
+//!   only resources. Both `Fn::If` branches count: either may be taken.
+//! * `Fn::GetAtt Child.Outputs.X` of an `AWS::CloudFormation::Stack` resource is an edge to
+//!   the stack node and, when the child template is known, to what its output `X` references.
+//!   Resources of a nested stack depend on their stack resource (removing the stack removes
+//!   them).
+//! * `Fn::ImportValue` names and `Outputs.*.Export.Name` are evaluated symbolically: literal
+//!   text is kept, anything only known at deploy time (`${AWS::StackName}`, parameters) is a
+//!   wildcard. An import is linked to every export of another template whose name *could* be
+//!   equal. This over-approximates on purpose: a missing dependent is worse than an extra one.
+//! * YAML anchors/aliases are not CloudFormation YAML. serde_yaml refuses alias bombs past its
+//!   repetition limit; we also refuse any document whose tree has more nodes than the file has
+//!   bytes (only aliases can do that) and nesting deeper than [`MAX_DEPTH`]. serde_json and
+//!   serde_yaml stop at 128 levels themselves; both limits end in a located error, never a
+//!   stack overflow.
+//! * Templates are internal inputs: their values never reach the model, only names.
+
+use crate::error::{Error, Located, Result};
+use crate::model::{Edge, EdgeSource, Node, Plan};
+use crate::plan::Source;
+use std::collections::{HashMap, HashSet};
+
+/// Deepest nesting accepted in a template. Real templates stay below 20.
+pub const MAX_DEPTH: usize = 256;
+
+/// A template value; YAML short tags are already rewritten to the long form.
+#[derive(Debug, Clone, PartialEq)]
+pub enum TValue {
+    Null,
+    Bool(bool),
+    /// Kept as text: CloudFormation compares most property values as strings.
+    Number(String),
+    String(String),
+    List(Vec<TValue>),
+    /// Key order as written.
+    Map(Vec<(String, TValue)>),
+}
+
+impl TValue {
+    pub fn get(&self, key: &str) -> Option<&TValue> {
+        match self {
+            TValue::Map(m) => m.iter().find(|(k, _)| k == key).map(|(_, v)| v),
+            _ => None,
+        }
+    }
+
+    pub fn as_str(&self) -> Option<&str> {
+        match self {
+            TValue::String(s) => Some(s),
+            _ => None,
+        }
+    }
+
+    /// The single `(key, value)` of a one-entry map: how intrinsic functions look.
+    fn intrinsic(&self) -> Option<(&str, &TValue)> {
+        match self {
+            TValue::Map(m) if m.len() == 1 => Some((m[0].0.as_str(), &m[0].1)),
+            _ => None,
+        }
+    }
+}
+
+/// What a resource or output refers to.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum Reference {
+    /// `Ref`, `Fn::GetAtt`, `Fn::Sub`, `DependsOn` to a name of the same template (resource or
+    /// not: filtered when the graph is built).
+    Name { target: String, source: EdgeSource },
+    /// `Fn::GetAtt [Stack, "Outputs.X"]` (or `${Stack.Outputs.X}`).
+    NestedOutput { stack: String, output: String },
+    /// `Fn::ImportValue` of a symbolically evaluated export name.
+    Import(ExportName),
+}
+
+/// An export name evaluated without deploying: literal text and unknown parts.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Default)]
+pub struct ExportName {
+    parts: Vec<NamePart>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+enum NamePart {
+    Literal(String),
+    Unknown,
+}
+
+impl ExportName {
+    fn literal(s: &str) -> ExportName {
+        let mut n = ExportName::default();
+        n.push_literal(s);
+        n
+    }
+    fn unknown() -> ExportName {
+        ExportName {
+            parts: vec![NamePart::Unknown],
+        }
+    }
+    fn push_literal(&mut self, s: &str) {
+        if s.is_empty() {
+            return;
+        }
+        if let Some(NamePart::Literal(last)) = self.parts.last_mut() {
+            last.push_str(s);
+        } else {
+            self.parts.push(NamePart::Literal(s.to_string()));
+        }
+    }
+    fn push_unknown(&mut self) {
+        if self.parts.last() != Some(&NamePart::Unknown) {
+            self.parts.push(NamePart::Unknown);
+        }
+    }
+    fn append(&mut self, other: &ExportName) {
+        for p in &other.parts {
+            match p {
+                NamePart::Literal(s) => self.push_literal(s),
+                NamePart::Unknown => self.push_unknown(),
+            }
+        }
+    }
+
+    /// The name with `*` for unknown parts, for messages.
+    pub fn display(&self) -> String {
+        self.parts
+            .iter()
+            .map(|p| match p {
+                NamePart::Literal(s) => s.as_str(),
+                NamePart::Unknown => "*",
+            })
+            .collect()
+    }
+
+    /// Could both names evaluate to the same string? Unknown parts match anything,
+    /// including unknown parts of the other name.
+    pub fn could_equal(&self, other: &ExportName) -> bool {
+        let a = self.symbols();
+        let b = other.symbols();
+        let width = b.len() + 1;
+        // memo[i * width + j]: can a[i..] and b[j..] match.
+        let mut memo = vec![false; (a.len() + 1) * width];
+        memo[a.len() * width + b.len()] = true;
+        for i in (0..=a.len()).rev() {
+            for j in (0..=b.len()).rev() {
+                if i == a.len() && j == b.len() {
+                    continue;
+                }
+                let at = |i: usize, j: usize| memo[i * width + j];
+                let ai = a.get(i).copied();
+                let bj = b.get(j).copied();
+                let ok = match (ai, bj) {
+                    (Some(None), _) => at(i + 1, j) || (j < b.len() && at(i, j + 1)),
+                    (_, Some(None)) => at(i, j + 1) || (i < a.len() && at(i + 1, j)),
+                    (Some(Some(x)), Some(Some(y))) => x == y && at(i + 1, j + 1),
+                    _ => false,
+                };
+                memo[i * width + j] = ok;
+            }
+        }
+        memo[0]
+    }
+
+    /// Characters, `None` for an unknown part.
+    fn symbols(&self) -> Vec<Option<char>> {
+        let mut out = Vec::new();
+        for p in &self.parts {
+            match p {
+                NamePart::Literal(s) => out.extend(s.chars().map(Some)),
+                NamePart::Unknown => out.push(None),
+            }
+        }
+        out
+    }
+}
+
+/// One resource of a template.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Resource {
+    pub logical_id: String,
+    pub resource_type: String,
+    pub deletion_policy: Option<String>,
+    pub update_replace_policy: Option<String>,
+    /// Everything the resource refers to, in order of appearance, without duplicates.
+    pub references: Vec<Reference>,
+    /// For `AWS::CloudFormation::Stack`: file names that may hold the child template (the
+    /// literal tail of `TemplateURL`, CDK's `aws:asset:path`).
+    pub template_file_hints: Vec<String>,
+    /// The resource's `Condition`: it exists only when that condition is true.
+    pub condition: Option<String>,
+    /// The resource definition as written, for template diffs. Never copied into the model.
+    pub definition: TValue,
+}
+
+/// One `Outputs` entry.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Output {
+    pub name: String,
+    pub references: Vec<Reference>,
+    pub export: Option<ExportName>,
+}
+
+/// A parsed template: what the graph needs, no values.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Template {
+    pub path: String,
+    pub resources: Vec<Resource>,
+    pub outputs: Vec<Output>,
+    /// Top-level `Transform` (SAM, macros, LanguageExtensions) or `Fn::ForEach` resources:
+    /// CloudFormation rewrites the template, so the graph may miss resources.
+    pub transformed: bool,
+    index: HashMap<String, usize>,
+    /// `Conditions`, `Mappings` and parameter `Default`s: only for template diffs.
+    pub(crate) conditions: Vec<(String, TValue)>,
+    pub(crate) mappings: Vec<(String, TValue)>,
+    pub(crate) parameter_defaults: Vec<(String, Option<TValue>)>,
+}
+
+impl Template {
+    pub fn resource(&self, logical_id: &str) -> Option<&Resource> {
+        self.index.get(logical_id).map(|&i| &self.resources[i])
+    }
+
+    pub fn output(&self, name: &str) -> Option<&Output> {
+        self.outputs.iter().find(|o| o.name == name)
+    }
+
+    /// The file name part of the path (`dir/vpc.yaml` → `vpc.yaml`).
+    pub fn file_name(&self) -> &str {
+        file_name(&self.path)
+    }
+}
+
+pub(crate) fn file_name(path: &str) -> &str {
+    path.rsplit(['/', '\\']).next().unwrap_or(path)
+}
+
+/// Parse a template from JSON or YAML.
+pub fn parse_template(src: &Source) -> Result<Template> {
+    let root = parse_value(src)?;
+    build_template(src, &root)
+}
+
+/// Parse a JSON or YAML document into a [`TValue`], with short tags rewritten.
+pub fn parse_value(src: &Source) -> Result<TValue> {
+    let text = src.text.as_str();
+    let trimmed = text.trim_start();
+    let mut budget = NodeBudget {
+        left: text.len() + 64,
+    };
+    if trimmed.starts_with('{') {
+        let v: serde_json::Value = serde_json::from_str(text).map_err(|e| {
+            Error::input(
+                src.error_at_line_col(
+                    "planguard::input::cfn-template",
+                    e.line(),
+                    e.column(),
+                    format!("template is not valid JSON: {e}"),
+                )
+                .with_help(depth_or_syntax_help(&e.to_string())),
+            )
+        })?;
+        from_json(src, &v, 0, &mut budget)
+    } else {
+        let v: serde_yaml::Value = serde_yaml::from_str(text).map_err(|e| yaml_error(src, &e))?;
+        from_yaml(src, &v, 0, &mut budget)
+    }
+}
+
+fn depth_or_syntax_help(message: &str) -> String {
+    if message.contains("recursion limit") {
+        format!(
+            "the document nests deeper than planguard reads (at most {MAX_DEPTH} levels, \
+             128 for the JSON/YAML readers); real templates nest a few levels. Is this file \
+             generated or hostile?"
+        )
+    } else if message.contains("repetition limit") {
+        "the YAML expands through aliases (`&anchor` / `*alias`), which CloudFormation YAML \
+         does not allow; write the template without anchors."
+            .to_string()
+    } else {
+        "CloudFormation templates are JSON or YAML documents; check the file at this position."
+            .to_string()
+    }
+}
+
+pub(crate) fn yaml_error(src: &Source, e: &serde_yaml::Error) -> Error {
+    let message = format!("not valid YAML: {e}");
+    let located = match e.location() {
+        Some(loc) => {
+            src.error_at_line_col("planguard::input::yaml", loc.line(), loc.column(), message)
+        }
+        None => Located::whole_file("planguard::input::yaml", &src.path, message),
+    };
+    Error::input(located.with_help(depth_or_syntax_help(&e.to_string())))
+}
+
+struct NodeBudget {
+    left: usize,
+}
+
+impl NodeBudget {
+    fn take(&mut self, src: &Source) -> Result<()> {
+        match self.left.checked_sub(1) {
+            Some(l) => {
+                self.left = l;
+                Ok(())
+            }
+            None => Err(Error::input(
+                Located::whole_file(
+                    "planguard::input::yaml-aliases",
+                    &src.path,
+                    "the document expands to more values than it has bytes",
+                )
+                .with_help(
+                    "only YAML aliases (`*name` repeating an `&name` anchor) can do that; \
+                     CloudFormation YAML does not allow anchors or aliases. Write the values out.",
+                ),
+            )),
+        }
+    }
+}
+
+fn too_deep(src: &Source, depth: usize) -> Result<()> {
+    if depth > MAX_DEPTH {
+        return Err(Error::input(
+            Located::whole_file(
+                "planguard::input::too-deep",
+                &src.path,
+                format!("the document nests more than {MAX_DEPTH} levels deep"),
+            )
+            .with_help("real templates nest a few levels; is this file generated or hostile?"),
+        ));
+    }
+    Ok(())
+}
+
+fn from_json(
+    src: &Source,
+    v: &serde_json::Value,
+    depth: usize,
+    budget: &mut NodeBudget,
+) -> Result<TValue> {
+    too_deep(src, depth)?;
+    budget.take(src)?;
+    Ok(match v {
+        serde_json::Value::Null => TValue::Null,
+        serde_json::Value::Bool(b) => TValue::Bool(*b),
+        serde_json::Value::Number(n) => TValue::Number(n.to_string()),
+        serde_json::Value::String(s) => TValue::String(s.clone()),
+        serde_json::Value::Array(a) => TValue::List(
+            a.iter()
+                .map(|x| from_json(src, x, depth + 1, budget))
+                .collect::<Result<_>>()?,
+        ),
+        serde_json::Value::Object(o) => TValue::Map(
+            o.iter()
+                .map(|(k, x)| Ok((k.clone(), from_json(src, x, depth + 1, budget)?)))
+                .collect::<Result<_>>()?,
+        ),
+    })
+}
+
+fn from_yaml(
+    src: &Source,
+    v: &serde_yaml::Value,
+    depth: usize,
+    budget: &mut NodeBudget,
+) -> Result<TValue> {
+    use serde_yaml::Value as Y;
+    too_deep(src, depth)?;
+    budget.take(src)?;
+    Ok(match v {
+        Y::Null => TValue::Null,
+        Y::Bool(b) => TValue::Bool(*b),
+        Y::Number(n) => TValue::Number(n.to_string()),
+        Y::String(s) => TValue::String(s.clone()),
+        Y::Sequence(a) => TValue::List(
+            a.iter()
+                .map(|x| from_yaml(src, x, depth + 1, budget))
+                .collect::<Result<_>>()?,
+        ),
+        Y::Mapping(m) => {
+            let mut out = Vec::with_capacity(m.len());
+            for (k, x) in m {
+                let key = match k {
+                    Y::String(s) => s.clone(),
+                    Y::Number(n) => n.to_string(),
+                    Y::Bool(b) => b.to_string(),
+                    Y::Null => "null".to_string(),
+                    _ => {
+                        return Err(Error::input(
+                            Located::whole_file(
+                                "planguard::input::cfn-template",
+                                &src.path,
+                                "a mapping key is a list, mapping or tagged value",
+                            )
+                            .with_help("CloudFormation template keys are plain strings."),
+                        ))
+                    }
+                };
+                out.push((key, from_yaml(src, x, depth + 1, budget)?));
+            }
+            TValue::Map(out)
+        }
+        Y::Tagged(tagged) => {
+            let tag = tagged.tag.to_string();
+            let name = tag.trim_start_matches('!');
+            let long = match name {
+                "Ref" | "Condition" => name.to_string(),
+                "GetAtt" | "Sub" | "Join" | "Select" | "Split" | "Base64" | "Cidr" | "GetAZs"
+                | "ImportValue" | "FindInMap" | "If" | "Equals" | "And" | "Or" | "Not"
+                | "Transform" | "Length" | "ToJsonString" => format!("Fn::{name}"),
+                _ => {
+                    let offset = src.text.find(&tag).unwrap_or(0);
+                    return Err(Error::input(
+                        src.error_at(
+                            "planguard::input::cfn-tag",
+                            offset,
+                            format!("unknown YAML tag `{tag}`"),
+                        )
+                        .with_help(
+                            "CloudFormation knows the short forms !Ref, !Condition, !GetAtt, \
+                             !Sub, !Join, !Select, !Split, !Base64, !Cidr, !GetAZs, \
+                             !ImportValue, !FindInMap, !If, !Equals, !And, !Or, !Not and \
+                             !Transform; write other functions in long form (`Fn::Name:`).",
+                        ),
+                    ));
+                }
+            };
+            let inner = from_yaml(src, &tagged.value, depth + 1, budget)?;
+            TValue::Map(vec![(long, inner)])
+        }
+    })
+}
+
+fn template_error(src: &Source, near: &str, message: String, help: &str) -> Error {
+    let offset = if near.is_empty() {
+        0
+    } else {
+        src.text.find(near).unwrap_or(0)
+    };
+    Error::input(
+        src.error_at("planguard::input::cfn-template", offset, message)
+            .with_help(help.to_string()),
+    )
+}
+
+fn build_template(src: &Source, root: &TValue) -> Result<Template> {
+    let Some(resources_value) = root.get("Resources") else {
+        return Err(template_error(
+            src,
+            "",
+            "not a CloudFormation template: no `Resources` section".to_string(),
+            "a template is a mapping with a `Resources` section; `get-template` output wraps \
+             it in `TemplateBody`, which planguard does not unwrap: save the body alone.",
+        ));
+    };
+    let TValue::Map(entries) = resources_value else {
+        return Err(template_error(
+            src,
+            "Resources",
+            "`Resources` is not a mapping".to_string(),
+            "`Resources` maps logical IDs to resource definitions.",
+        ));
+    };
+    let mut transformed = root.get("Transform").is_some();
+    let mut resources = Vec::with_capacity(entries.len());
+    let mut index = HashMap::with_capacity(entries.len());
+    for (logical_id, def) in entries {
+        if logical_id.starts_with("Fn::") {
+            // `Fn::ForEach::*` (LanguageExtensions) or `Fn::Transform` (AWS::Include):
+            // expanded server-side.
+            transformed = true;
+            continue;
+        }
+        let Some(resource_type) = def.get("Type").and_then(TValue::as_str) else {
+            return Err(template_error(
+                src,
+                logical_id,
+                format!("resource `{logical_id}` has no string `Type`"),
+                "every resource needs `Type: AWS::Service::Resource`.",
+            ));
+        };
+        let mut refs = RefCollector::default();
+        for section in ["Properties", "Metadata", "UpdatePolicy", "CreationPolicy"] {
+            if let Some(v) = def.get(section) {
+                refs.walk(v, &[], 0);
+            }
+        }
+        match def.get("DependsOn") {
+            Some(TValue::String(s)) => refs.push_name(s, EdgeSource::CfnDependsOn),
+            Some(TValue::List(list)) => {
+                for item in list {
+                    if let Some(s) = item.as_str() {
+                        refs.push_name(s, EdgeSource::CfnDependsOn);
+                    }
+                }
+            }
+            _ => {}
+        }
+        let template_file_hints = if resource_type == "AWS::CloudFormation::Stack" {
+            stack_template_hints(def)
+        } else {
+            Vec::new()
+        };
+        index.insert(logical_id.clone(), resources.len());
+        resources.push(Resource {
+            logical_id: logical_id.clone(),
+            resource_type: resource_type.to_string(),
+            deletion_policy: def
+                .get("DeletionPolicy")
+                .and_then(TValue::as_str)
+                .map(str::to_string),
+            update_replace_policy: def
+                .get("UpdateReplacePolicy")
+                .and_then(TValue::as_str)
+                .map(str::to_string),
+            references: refs.finish(),
+            template_file_hints,
+            condition: def
+                .get("Condition")
+                .and_then(TValue::as_str)
+                .map(str::to_string),
+            definition: def.clone(),
+        });
+    }
+    let mut outputs = Vec::new();
+    if let Some(TValue::Map(entries)) = root.get("Outputs") {
+        for (name, def) in entries {
+            let mut refs = RefCollector::default();
+            if let Some(v) = def.get("Value") {
+                refs.walk(v, &[], 0);
+            }
+            let export = def
+                .get("Export")
+                .and_then(|e| e.get("Name"))
+                .map(evaluate_name);
+            outputs.push(Output {
+                name: name.clone(),
+                references: refs.finish(),
+                export,
+            });
+        }
+    }
+    let section = |name: &str| -> Vec<(String, TValue)> {
+        match root.get(name) {
+            Some(TValue::Map(m)) => m.clone(),
+            _ => Vec::new(),
+        }
+    };
+    let parameter_defaults = section("Parameters")
+        .into_iter()
+        .map(|(name, def)| {
+            let default = def.get("Default").cloned();
+            (name, default)
+        })
+        .collect();
+    Ok(Template {
+        path: src.path.clone(),
+        resources,
+        outputs,
+        transformed,
+        index,
+        conditions: section("Conditions"),
+        mappings: section("Mappings"),
+        parameter_defaults,
+    })
+}
+
+impl Template {
+    /// The value of condition `name` when it only compares literals; `None` when it depends
+    /// on parameters or anything else known at deploy time.
+    pub fn condition_value(&self, name: &str) -> Option<bool> {
+        self.condition_depth(name, 0)
+    }
+
+    fn condition_depth(&self, name: &str, depth: usize) -> Option<bool> {
+        if depth > 64 {
+            return None;
+        }
+        let (_, def) = self.conditions.iter().find(|(n, _)| n == name)?;
+        self.eval_condition(def, depth + 1)
+    }
+
+    fn eval_condition(&self, v: &TValue, depth: usize) -> Option<bool> {
+        if depth > 64 {
+            return None;
+        }
+        let (key, arg) = v.intrinsic()?;
+        let args: &[TValue] = match arg {
+            TValue::List(l) => l,
+            _ => &[],
+        };
+        match key {
+            "Condition" => self.condition_depth(arg.as_str()?, depth + 1),
+            "Fn::Equals" if args.len() == 2 => {
+                let literal = |x: &TValue| match x {
+                    TValue::String(s) | TValue::Number(s) => Some(s.clone()),
+                    TValue::Bool(b) => Some(b.to_string()),
+                    _ => None,
+                };
+                Some(literal(&args[0])? == literal(&args[1])?)
+            }
+            "Fn::Not" if args.len() == 1 => self.eval_condition(&args[0], depth + 1).map(|b| !b),
+            "Fn::And" | "Fn::Or" => {
+                let is_and = key == "Fn::And";
+                let mut unknown = false;
+                for a in args {
+                    match self.eval_condition(a, depth + 1) {
+                        Some(b) if b != is_and => return Some(b),
+                        Some(_) => {}
+                        None => unknown = true,
+                    }
+                }
+                (!unknown).then_some(is_and)
+            }
+            _ => None,
+        }
+    }
+
+    /// Does the resource exist with this template? `None`: depends on deploy-time values.
+    pub fn exists(&self, r: &Resource) -> Option<bool> {
+        match &r.condition {
+            None => Some(true),
+            Some(c) => self.condition_value(c),
+        }
+    }
+}
+
+/// File names a nested stack's `TemplateURL` or CDK asset metadata points at.
+fn stack_template_hints(def: &TValue) -> Vec<String> {
+    let mut hints = Vec::new();
+    if let Some(url) = def.get("Properties").and_then(|p| p.get("TemplateURL")) {
+        let name = evaluate_name(url);
+        if let Some(NamePart::Literal(tail)) = name.parts.last() {
+            let tail = tail.split('?').next().unwrap_or(tail);
+            let file = file_name(tail);
+            if !file.is_empty() {
+                hints.push(file.to_string());
+            }
+        }
+    }
+    if let Some(TValue::String(p)) = def.get("Metadata").and_then(|m| m.get("aws:asset:path")) {
+        hints.push(file_name(p).to_string());
+    }
+    hints
+}
+
+/// Evaluate a name (export name, template URL) as far as possible without deploying.
+pub fn evaluate_name(v: &TValue) -> ExportName {
+    match v {
+        TValue::String(s) => ExportName::literal(s),
+        TValue::Number(n) => ExportName::literal(n),
+        _ => match v.intrinsic() {
+            Some(("Fn::Sub", arg)) => {
+                let text = match arg {
+                    TValue::String(s) => Some(s.as_str()),
+                    TValue::List(l) => l.first().and_then(TValue::as_str),
+                    _ => None,
+                };
+                match text {
+                    Some(t) => {
+                        let mut name = ExportName::default();
+                        for piece in sub_pieces(t) {
+                            match piece {
+                                SubPiece::Text(s) => name.push_literal(s),
+                                SubPiece::Var(_) => name.push_unknown(),
+                            }
+                        }
+                        name
+                    }
+                    None => ExportName::unknown(),
+                }
+            }
+            Some(("Fn::Join", TValue::List(args))) if args.len() == 2 => {
+                match (&args[0], &args[1]) {
+                    (TValue::String(delim), TValue::List(items)) => {
+                        let mut name = ExportName::default();
+                        for (i, item) in items.iter().enumerate() {
+                            if i > 0 {
+                                name.push_literal(delim);
+                            }
+                            name.append(&evaluate_name(item));
+                        }
+                        name
+                    }
+                    _ => ExportName::unknown(),
+                }
+            }
+            _ => ExportName::unknown(),
+        },
+    }
+}
+
+enum SubPiece<'a> {
+    Text(&'a str),
+    /// `${Name}` or `${Name.Attr}`, trimmed.
+    Var(&'a str),
+}
+
+/// Split an `Fn::Sub` string into text and variables; `${!X}` is the literal `${X}`.
+fn sub_pieces(s: &str) -> Vec<SubPiece<'_>> {
+    let mut out = Vec::new();
+    let mut rest = s;
+    while let Some(start) = rest.find("${") {
+        let after = &rest[start + 2..];
+        if let Some(literal) = after.strip_prefix('!') {
+            out.push(SubPiece::Text(&rest[..start]));
+            out.push(SubPiece::Text("${"));
+            rest = literal;
+            continue;
+        }
+        match after.find('}') {
+            Some(end) => {
+                out.push(SubPiece::Text(&rest[..start]));
+                out.push(SubPiece::Var(after[..end].trim()));
+                rest = &after[end + 1..];
+            }
+            None => break,
+        }
+    }
+    out.push(SubPiece::Text(rest));
+    out
+}
+
+#[derive(Default)]
+struct RefCollector {
+    refs: Vec<Reference>,
+    seen: HashSet<Reference>,
+}
+
+impl RefCollector {
+    fn push(&mut self, r: Reference) {
+        if self.seen.insert(r.clone()) {
+            self.refs.push(r);
+        }
+    }
+
+    fn push_name(&mut self, name: &str, source: EdgeSource) {
+        if name.is_empty() || name.starts_with("AWS::") {
+            return; // pseudo parameters
+        }
+        self.push(Reference::Name {
+            target: name.to_string(),
+            source,
+        });
+    }
+
+    fn push_get_att(&mut self, resource: &str, attribute: &str, source: EdgeSource) {
+        if let Some(output) = attribute.strip_prefix("Outputs.") {
+            self.push(Reference::NestedOutput {
+                stack: resource.to_string(),
+                output: output.to_string(),
+            });
+        }
+        self.push_name(resource, source);
+    }
+
+    fn finish(self) -> Vec<Reference> {
+        self.refs
+    }
+
+    /// Collect references below `v`. `shadowed` are `Fn::Sub` map variables in scope.
+    /// Depth is bounded by the parser ([`MAX_DEPTH`]).
+    fn walk(&mut self, v: &TValue, shadowed: &[&str], depth: usize) {
+        if depth > MAX_DEPTH {
+            return;
+        }
+        match v {
+            TValue::List(items) => {
+                for x in items {
+                    self.walk(x, shadowed, depth + 1);
+                }
+            }
+            TValue::Map(entries) => {
+                if let Some((key, arg)) = v.intrinsic() {
+                    if self.intrinsic(key, arg, shadowed, depth) {
+                        return;
+                    }
+                }
+                for (_, x) in entries {
+                    self.walk(x, shadowed, depth + 1);
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// Handle one intrinsic; false when `key` is not one that needs special treatment.
+    fn intrinsic(&mut self, key: &str, arg: &TValue, shadowed: &[&str], depth: usize) -> bool {
+        match key {
+            "Ref" => {
+                match arg {
+                    TValue::String(name) => self.push_name(name, EdgeSource::CfnRef),
+                    other => self.walk(other, shadowed, depth + 1),
+                }
+                true
+            }
+            "Fn::GetAtt" => {
+                match arg {
+                    TValue::String(s) => {
+                        let (res, attr) = s.split_once('.').unwrap_or((s, ""));
+                        self.push_get_att(res, attr, EdgeSource::CfnGetAtt);
+                    }
+                    TValue::List(l) => {
+                        if let Some(res) = l.first().and_then(TValue::as_str) {
+                            let attr = l.get(1).and_then(TValue::as_str).unwrap_or("");
+                            self.push_get_att(res, attr, EdgeSource::CfnGetAtt);
+                        }
+                        for x in l.iter().skip(1) {
+                            self.walk(x, shadowed, depth + 1);
+                        }
+                    }
+                    other => self.walk(other, shadowed, depth + 1),
+                }
+                true
+            }
+            "Fn::Sub" => {
+                match arg {
+                    TValue::String(s) => self.sub(s, shadowed),
+                    TValue::List(l) => {
+                        let mut names: Vec<&str> = shadowed.to_vec();
+                        if let Some(TValue::Map(vars)) = l.get(1) {
+                            for (name, value) in vars {
+                                names.push(name);
+                                self.walk(value, shadowed, depth + 1);
+                            }
+                        }
+                        match l.first() {
+                            Some(TValue::String(s)) => self.sub(s, &names),
+                            Some(other) => self.walk(other, shadowed, depth + 1),
+                            None => {}
+                        }
+                    }
+                    other => self.walk(other, shadowed, depth + 1),
+                }
+                true
+            }
+            "Fn::ImportValue" => {
+                self.push(Reference::Import(evaluate_name(arg)));
+                // The name itself may use Refs (to parameters, normally).
+                self.walk(arg, shadowed, depth + 1);
+                true
+            }
+            // `{"Condition": "Name"}` names a condition, never a resource.
+            "Condition" if matches!(arg, TValue::String(_)) => true,
+            // `Fn::If [Cond, a, b]`: both branches are possible.
+            "Fn::If" => {
+                if let TValue::List(l) = arg {
+                    for x in l.iter().skip(1) {
+                        self.walk(x, shadowed, depth + 1);
+                    }
+                }
+                true
+            }
+            _ => false,
+        }
+    }
+
+    fn sub(&mut self, s: &str, shadowed: &[&str]) {
+        for piece in sub_pieces(s) {
+            if let SubPiece::Var(var) = piece {
+                if shadowed.contains(&var) {
+                    continue;
+                }
+                match var.split_once('.') {
+                    Some((res, attr)) => {
+                        if !shadowed.contains(&res) {
+                            self.push_get_att(res, attr, EdgeSource::CfnSub);
+                        }
+                    }
+                    None => self.push_name(var, EdgeSource::CfnSub),
+                }
+            }
+        }
+    }
+}
+
+/// Every reference below `v` (a property value, an output value).
+pub fn references_in(v: &TValue) -> Vec<Reference> {
+    let mut c = RefCollector::default();
+    c.walk(v, &[], 0);
+    c.finish()
+}
+
+/// Builds the node and edge lists of one plan, addressing nodes by string.
+#[derive(Debug, Default)]
+pub struct GraphBuilder {
+    pub nodes: Vec<Node>,
+    index: HashMap<String, u32>,
+    edges: HashSet<Edge>,
+}
+
+impl GraphBuilder {
+    pub fn find(&self, address: &str) -> Option<u32> {
+        self.index.get(address).copied()
+    }
+
+    /// The node at `address`, created unchanged if new. A known type replaces `unknown`.
+    pub fn node(&mut self, address: &str, resource_type: &str) -> u32 {
+        if let Some(&i) = self.index.get(address) {
+            let node = &mut self.nodes[i as usize];
+            if node.resource_type == UNKNOWN_TYPE && resource_type != UNKNOWN_TYPE {
+                node.resource_type = resource_type.to_string();
+                node.provider = provider_of(resource_type);
+            }
+            return i;
+        }
+        let i = self.nodes.len() as u32;
+        self.nodes.push(Node {
+            address: address.to_string(),
+            deposed: None,
+            resource_type: resource_type.to_string(),
+            mode: crate::model::Mode::Managed,
+            provider: provider_of(resource_type),
+            change: None,
+        });
+        self.index.insert(address.to_string(), i);
+        i
+    }
+
+    pub fn edge(&mut self, from: u32, to: u32, source: EdgeSource) {
+        if from != to {
+            self.edges.insert(Edge { from, to, source });
+        }
+    }
+
+    /// Move nodes and edges (sorted, for stable output) into `plan`.
+    pub fn finish_into(self, plan: &mut Plan) {
+        let mut edges: Vec<Edge> = self.edges.into_iter().collect();
+        edges.sort();
+        plan.nodes = self.nodes;
+        plan.edges = edges;
+    }
+}
+
+/// Type of a node only known as a name (a `CausingEntity` outside the template).
+pub const UNKNOWN_TYPE: &str = "unknown";
+
+/// `AWS::S3::Bucket` → `aws`; custom resources are CloudFormation's, so `aws` too.
+pub fn provider_of(resource_type: &str) -> Option<String> {
+    if resource_type == UNKNOWN_TYPE {
+        return None;
+    }
+    let vendor = resource_type.split("::").next().unwrap_or(resource_type);
+    if vendor.eq_ignore_ascii_case("custom") {
+        return Some("aws".to_string());
+    }
+    Some(vendor.to_ascii_lowercase())
+}
+
+/// A template placed in the graph: which address prefix its resources get and, for a nested
+/// stack, which stack resource of which parent holds it.
+#[derive(Debug, Clone)]
+pub struct PlacedStack<'t> {
+    /// `""` for a root stack, `Parent/` for nested, `file-stem::` for a sibling stack.
+    pub prefix: String,
+    pub template: Option<&'t Template>,
+    /// (index into the placed list, logical ID of the `AWS::CloudFormation::Stack` resource)
+    pub parent: Option<(usize, String)>,
+}
+
+/// Add every resource of the placed templates as a node, and every edge the templates imply:
+/// within a stack, nested stack ↔ parent, and `Fn::ImportValue` ↔ `Export` across stacks.
+pub fn add_template_graph(builder: &mut GraphBuilder, stacks: &[PlacedStack<'_>]) {
+    for stack in stacks {
+        let Some(t) = stack.template else { continue };
+        for r in &t.resources {
+            builder.node(
+                &format!("{}{}", stack.prefix, r.logical_id),
+                &r.resource_type,
+            );
+        }
+    }
+    // Nested children by (parent index, stack logical ID).
+    let mut children: HashMap<(usize, &str), usize> = HashMap::new();
+    for (i, stack) in stacks.iter().enumerate() {
+        if let Some((p, id)) = &stack.parent {
+            children.insert((*p, id.as_str()), i);
+            let stack_address = format!("{}{}", stacks[*p].prefix, id);
+            let stack_type = stacks[*p]
+                .template
+                .and_then(|t| t.resource(id))
+                .map_or("AWS::CloudFormation::Stack", |r| r.resource_type.as_str());
+            let stack_node = builder.node(&stack_address, stack_type);
+            if let Some(t) = stack.template {
+                for r in &t.resources {
+                    if let Some(n) = builder.find(&format!("{}{}", stack.prefix, r.logical_id)) {
+                        builder.edge(n, stack_node, EdgeSource::CfnNestedStack);
+                    }
+                }
+            }
+        }
+    }
+    let resolver = Resolver { stacks, children };
+    for (si, stack) in stacks.iter().enumerate() {
+        let Some(t) = stack.template else { continue };
+        for r in &t.resources {
+            let Some(from) = builder.find(&format!("{}{}", stack.prefix, r.logical_id)) else {
+                continue;
+            };
+            let mut targets = Vec::new();
+            resolver.resolve(si, &r.references, &mut targets, 0);
+            for (address, source) in targets {
+                if let Some(to) = builder.find(&address) {
+                    builder.edge(from, to, source);
+                }
+            }
+        }
+    }
+}
+
+struct Resolver<'a, 't> {
+    stacks: &'a [PlacedStack<'t>],
+    children: HashMap<(usize, &'a str), usize>,
+}
+
+impl Resolver<'_, '_> {
+    /// Addresses (with edge provenance) the references of stack `si` lead to.
+    fn resolve(
+        &self,
+        si: usize,
+        refs: &[Reference],
+        out: &mut Vec<(String, EdgeSource)>,
+        depth: usize,
+    ) {
+        // Outputs that read outputs of nested stacks: bounded by the nesting depth.
+        if depth > 32 {
+            return;
+        }
+        let stack = &self.stacks[si];
+        let Some(t) = stack.template else { return };
+        for r in refs {
+            match r {
+                Reference::Name { target, source } => {
+                    if let Some(res) = t.resource(target) {
+                        let source = if res.resource_type == "AWS::CloudFormation::Stack"
+                            && refs.iter().any(|x| {
+                                matches!(x, Reference::NestedOutput { stack, .. } if stack == target)
+                            }) {
+                            EdgeSource::CfnNestedStackOutput
+                        } else {
+                            *source
+                        };
+                        out.push((format!("{}{}", stack.prefix, target), source));
+                    }
+                }
+                Reference::NestedOutput { stack: id, output } => {
+                    let Some(&ci) = self.children.get(&(si, id.as_str())) else {
+                        continue;
+                    };
+                    let Some(child) = self.stacks[ci].template else {
+                        continue;
+                    };
+                    if let Some(o) = child.output(output) {
+                        let mut inner = Vec::new();
+                        self.resolve(ci, &o.references, &mut inner, depth + 1);
+                        out.extend(
+                            inner
+                                .into_iter()
+                                .map(|(a, _)| (a, EdgeSource::CfnNestedStackOutput)),
+                        );
+                    }
+                }
+                Reference::Import(name) => {
+                    for (oi, other) in self.stacks.iter().enumerate() {
+                        if oi == si {
+                            continue;
+                        }
+                        let Some(ot) = other.template else { continue };
+                        for o in &ot.outputs {
+                            if o.export.as_ref().is_some_and(|e| e.could_equal(name)) {
+                                let mut inner = Vec::new();
+                                self.resolve(oi, &o.references, &mut inner, depth + 1);
+                                out.extend(
+                                    inner
+                                        .into_iter()
+                                        .map(|(a, _)| (a, EdgeSource::CfnImportValue)),
+                                );
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn name(parts: &[Option<&str>]) -> ExportName {
+        let mut n = ExportName::default();
+        for p in parts {
+            match p {
+                Some(s) => n.push_literal(s),
+                None => n.push_unknown(),
+            }
+        }
+        n
+    }
+
+    #[test]
+    fn export_names_match_with_unknown_parts() {
+        let exported = name(&[None, Some(":ClusterName")]);
+        assert!(exported.could_equal(&name(&[None, Some(":ClusterName")])));
+        assert!(exported.could_equal(&name(&[Some("prod:ClusterName")])));
+        assert!(!exported.could_equal(&name(&[None, Some(":VPCId")])));
+        assert!(name(&[Some("a")]).could_equal(&name(&[Some("a")])));
+        assert!(!name(&[Some("a")]).could_equal(&name(&[Some("b")])));
+        assert!(name(&[Some("a-"), None]).could_equal(&name(&[None, Some("-b")])));
+    }
+
+    #[test]
+    fn sub_escapes_and_variables() {
+        let mut c = RefCollector::default();
+        c.sub(
+            "${!Literal}-${Bucket}-${Role.Arn}-${AWS::Region}-${Var}",
+            &["Var"],
+        );
+        let refs = c.finish();
+        assert_eq!(
+            refs,
+            vec![
+                Reference::Name {
+                    target: "Bucket".into(),
+                    source: EdgeSource::CfnSub
+                },
+                Reference::Name {
+                    target: "Role".into(),
+                    source: EdgeSource::CfnSub
+                },
+            ]
+        );
+    }
+}

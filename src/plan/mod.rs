@@ -5,6 +5,7 @@
 //! Every parser fails closed: a document it cannot fully understand is an [`Error::Input`]
 //! with a location and a hint, never a silently smaller plan.
 
+pub mod cfn_diff;
 pub mod cfn_template;
 pub mod cloudformation;
 pub mod terraform;
@@ -70,7 +71,12 @@ impl Source {
     }
 
     /// A diagnostic at byte `offset` of this source.
-    pub fn error_at(&self, code: &'static str, offset: usize, message: impl Into<String>) -> Located {
+    pub fn error_at(
+        &self,
+        code: &'static str,
+        offset: usize,
+        message: impl Into<String>,
+    ) -> Located {
         Located::at_offset(code, &self.path, &self.text, offset, message)
     }
 
@@ -134,7 +140,7 @@ pub fn detect(src: &Source) -> Result<Detected> {
     let head = &text[..head_end];
     let first = text.as_bytes()[trimmed_start];
 
-    if first == b'{' || first == b'[' {
+    if first == b'{' {
         if has_json_key(head, "ChangeSetId")
             || has_json_key(head, "ChangeSetName")
             || (has_json_key(head, "Changes") && !has_json_key(head, "format_version"))
@@ -247,7 +253,10 @@ pub fn parse_all(sources: &[Source], templates: &[Source]) -> Result<Vec<Plan>> 
         }
     }
     if !change_sets.is_empty() {
-        plans.extend(cloudformation::parse_change_sets(&change_sets, &extra_templates)?);
+        plans.extend(cloudformation::parse_change_sets(
+            &change_sets,
+            &extra_templates,
+        )?);
     } else if extra_templates.len() > templates.len() {
         // A template given as an input (not with --template) has no change to judge.
         let first = extra_templates[templates.len()];

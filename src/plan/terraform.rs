@@ -1,13 +1,695 @@
-//! Terraform / OpenTofu plan JSON → neutral model. (In progress.)
+//! Terraform / OpenTofu plan JSON (`terraform show -json PLANFILE`) → neutral model.
+//!
+//! Every `format_version` from 0.1 on is read; a newer *minor* version is read too (the
+//! format promises additive minors) with a note; an unknown *major* is refused. The document
+//! is deserialized once into typed structs that borrow strings from the input and skip every
+//! attribute value (`before`, `after`, `values` …): a 450 MB plan must cost about one parse,
+//! and values are never needed (nor wanted: they hold secrets).
+//!
+//! Decisions (see `docs/terraform.md` for the full list):
+//! - classify by `actions`, never by `action_reason`; an unknown action is an error;
+//! - `["create","forget"]` (Terraform) and `["forget","create"]` (OpenTofu) are `forget`:
+//!   the old object survives unmanaged, nothing is destroyed;
+//! - `resource_drift` is kept apart as drift; `deferred_changes` and `errored` / `complete:
+//!   false` plans become [`Incomplete`] entries (a blocking finding downstream);
+//! - HCP Terraform's redacted plans have no configuration or prior state: read, with a note
+//!   that the graph is partial.
 
-use crate::error::{Error, Located, Result};
-use crate::model::Plan;
+mod address;
+mod graph_edges;
+
+pub use address::{config_address, parse_instance, steps, InstanceAddr, Step};
+
+use crate::error::{Error, Result};
+use crate::model::{
+    Action, Change, Drift, InputFormat, InputInfo, Mode, Node, Note, NoteKind, OutputChange, Plan,
+    ReplaceOrder,
+};
 use crate::plan::Source;
+use serde::de::IgnoredAny;
+use serde::Deserialize;
+use std::borrow::Cow;
+use std::collections::{BTreeMap, HashMap};
 
+type Str<'a> = Cow<'a, str>;
+
+/// Highest `format_version` minor this build was written against, per major.
+const KNOWN_MINOR: [(u32, u32); 2] = [(0, 2), (1, 2)];
+
+#[derive(Deserialize)]
+struct RawPlan<'a> {
+    #[serde(borrow)]
+    format_version: Option<Str<'a>>,
+    #[serde(borrow)]
+    terraform_version: Option<Str<'a>>,
+    /// HCP Terraform redacted plans use this key instead of `format_version`.
+    #[serde(borrow)]
+    plan_format_version: Option<Str<'a>>,
+    #[serde(borrow, default)]
+    resource_changes: Option<Vec<RawResourceChange<'a>>>,
+    #[serde(borrow, default)]
+    resource_drift: Option<Vec<RawResourceChange<'a>>>,
+    #[serde(borrow, default)]
+    deferred_changes: Option<Vec<RawDeferred<'a>>>,
+    #[serde(borrow, default)]
+    output_changes: Option<BTreeMap<Str<'a>, RawOutputChange<'a>>>,
+    #[serde(borrow, default)]
+    prior_state: Option<RawState<'a>>,
+    #[serde(borrow, default)]
+    configuration: Option<graph_edges::RawConfig<'a>>,
+    errored: Option<bool>,
+    complete: Option<bool>,
+    // Present only to recognise documents that are not plans.
+    values: Option<IgnoredAny>,
+    planned_values: Option<IgnoredAny>,
+    #[serde(rename = "@level")]
+    ui_level: Option<IgnoredAny>,
+}
+
+#[derive(Deserialize)]
+struct RawResourceChange<'a> {
+    #[serde(borrow)]
+    address: Option<Str<'a>>,
+    #[serde(borrow)]
+    previous_address: Option<Str<'a>>,
+    #[serde(borrow)]
+    module_address: Option<Str<'a>>,
+    #[serde(borrow)]
+    mode: Option<Str<'a>>,
+    #[serde(borrow, rename = "type")]
+    resource_type: Option<Str<'a>>,
+    #[serde(borrow)]
+    name: Option<Str<'a>>,
+    index: Option<serde_json::Value>,
+    #[serde(borrow)]
+    provider_name: Option<Str<'a>>,
+    #[serde(borrow)]
+    deposed: Option<Str<'a>>,
+    #[serde(borrow)]
+    change: RawChange<'a>,
+    #[serde(borrow)]
+    action_reason: Option<Str<'a>>,
+}
+
+#[derive(Deserialize)]
+struct RawChange<'a> {
+    #[serde(borrow)]
+    actions: Vec<Str<'a>>,
+    replace_paths: Option<Vec<Vec<serde_json::Value>>>,
+    importing: Option<IgnoredAny>,
+}
+
+#[derive(Deserialize)]
+struct RawDeferred<'a> {
+    #[serde(borrow)]
+    reason: Option<Str<'a>>,
+    #[serde(borrow)]
+    resource_change: Option<RawResourceChange<'a>>,
+}
+
+#[derive(Deserialize)]
+struct RawOutputChange<'a> {
+    #[serde(borrow)]
+    actions: Vec<Str<'a>>,
+}
+
+#[derive(Deserialize)]
+struct RawState<'a> {
+    #[serde(borrow, default)]
+    values: Option<RawStateValues<'a>>,
+}
+
+#[derive(Deserialize)]
+struct RawStateValues<'a> {
+    #[serde(borrow, default)]
+    root_module: Option<RawStateModule<'a>>,
+}
+
+#[derive(Deserialize)]
+struct RawStateModule<'a> {
+    #[serde(borrow, default)]
+    resources: Vec<RawStateResource<'a>>,
+    #[serde(borrow, default)]
+    child_modules: Vec<RawStateModule<'a>>,
+}
+
+#[derive(Deserialize)]
+pub(crate) struct RawStateResource<'a> {
+    #[serde(borrow)]
+    address: Str<'a>,
+    #[serde(borrow)]
+    mode: Option<Str<'a>>,
+    #[serde(borrow, rename = "type")]
+    resource_type: Option<Str<'a>>,
+    #[serde(borrow)]
+    provider_name: Option<Str<'a>>,
+    #[serde(borrow, default)]
+    depends_on: Vec<Str<'a>>,
+    #[serde(borrow)]
+    deposed_key: Option<Str<'a>>,
+}
+
+/// Parse one Terraform/OpenTofu plan JSON document.
 pub fn parse(src: &Source) -> Result<Plan> {
-    Err(Error::input(Located::whole_file(
-        "planguard::input::unsupported",
-        &src.path,
-        "Terraform plans are not supported by this build yet",
-    )))
+    let text = src.text.as_str();
+    let raw: RawPlan<'_> = serde_json::from_str(text).map_err(|e| json_error(src, &e))?;
+    build(src, raw)
+}
+
+fn json_error(src: &Source, e: &serde_json::Error) -> Error {
+    use serde_json::error::Category;
+    let (line, column) = (e.line(), e.column());
+    let message = match e.classify() {
+        Category::Eof => format!("the JSON ends early (truncated file?): {e}"),
+        Category::Syntax => format!("not valid JSON: {e}"),
+        Category::Data => format!("not a plan this version understands: {e}"),
+        Category::Io => format!("cannot read: {e}"),
+    };
+    let help = match e.classify() {
+        Category::Eof => {
+            "the plan was cut off: re-run `terraform show -json PLANFILE > plan.json` and make \
+             sure the command finished (disk full? killed CI step?)"
+        }
+        Category::Syntax => {
+            "expected the JSON written by `terraform show -json PLANFILE`; a hand-edited or \
+             concatenated file will not do"
+        }
+        _ => {
+            "a field has an unexpected shape; planguard refuses plans it cannot fully read \
+             rather than guess. If this plan came from a newer Terraform, please report it."
+        }
+    };
+    // serde_json reports the position *after* the offending token; keep its numbers.
+    let located = src
+        .error_at_line_col(
+            "planguard::input::json",
+            line,
+            column.saturating_sub(1),
+            message,
+        )
+        .with_help(help);
+    Error::input(located)
+}
+
+/// Find where `needle` (a JSON string value) appears, for pointing at semantic errors that
+/// serde cannot place. Searches after `after` when given.
+fn locate(src: &Source, needle: &str, after: Option<usize>) -> usize {
+    let encoded = serde_json::to_string(needle).unwrap_or_default();
+    let text = src.text.as_str();
+    let start = after.unwrap_or(0).min(text.len());
+    text[start..].find(&encoded).map_or(start, |p| start + p)
+}
+
+fn semantic_error(
+    src: &Source,
+    address: Option<&str>,
+    value: &str,
+    message: String,
+    help: &str,
+) -> Error {
+    let near = address.map(|a| locate(src, a, None));
+    let offset = locate(src, value, near);
+    Error::input(
+        src.error_at("planguard::input::plan", offset, message)
+            .with_help(help.to_string()),
+    )
+}
+
+fn check_format_version(src: &Source, version: &str) -> Result<Option<Note>> {
+    let bad = |why: String| {
+        let offset = locate(src, version, None);
+        Error::input(
+            src.error_at("planguard::input::format-version", offset, why)
+                .with_label("this version")
+                .with_help(
+                    "planguard reads plan JSON format 0.1 to 1.x. A new major version may \
+                     change meanings, so it is refused rather than guessed; upgrade planguard.",
+                ),
+        )
+    };
+    let (major, minor) = version
+        .split_once('.')
+        .and_then(|(a, b)| Some((a.parse::<u32>().ok()?, b.parse::<u32>().ok()?)))
+        .ok_or_else(|| bad(format!("format_version {version:?} is not MAJOR.MINOR")))?;
+    let Some(&(_, known_minor)) = KNOWN_MINOR.iter().find(|(m, _)| *m == major) else {
+        return Err(bad(format!(
+            "unsupported plan format_version {version}: major version {major} is unknown"
+        )));
+    };
+    if minor > known_minor {
+        return Ok(Some(Note {
+            kind: NoteKind::Info,
+            address: None,
+            message: format!(
+                "format_version {version} is newer than the {major}.{known_minor} planguard \
+                 knows; read as an additive change"
+            ),
+        }));
+    }
+    Ok(None)
+}
+
+fn not_a_plan(src: &Source, raw: &RawPlan<'_>) -> Error {
+    let state_like =
+        raw.planned_values.is_none() && (raw.values.is_some() || raw.format_version.is_some());
+    let (message, help) = if state_like {
+        (
+            "this is Terraform state JSON, not a plan",
+            "state says what exists, not what will change. Make a plan and show it: \
+             `terraform plan -out=tfplan && terraform show -json tfplan > plan.json`",
+        )
+    } else if raw.ui_level.is_some() {
+        (
+            "this is the `terraform plan -json` UI event stream, not a plan document",
+            "save the plan and show it: `terraform plan -out=tfplan && terraform show -json \
+             tfplan > plan.json`",
+        )
+    } else {
+        (
+            "not a Terraform plan: there is no `format_version`",
+            "expected the output of `terraform show -json PLANFILE` (or `tofu show -json`)",
+        )
+    };
+    Error::input(
+        crate::error::Located::whole_file("planguard::input::not-a-plan", &src.path, message)
+            .with_help(help),
+    )
+}
+
+/// Map a Terraform `actions` list to the model. `None` for anything Terraform and OpenTofu
+/// do not emit.
+pub fn classify_actions(actions: &[Str<'_>]) -> Option<(Action, Option<ReplaceOrder>)> {
+    let a: Vec<&str> = actions.iter().map(|s| s.as_ref()).collect();
+    Some(match a.as_slice() {
+        ["no-op"] => (Action::NoOp, None),
+        ["create"] => (Action::Create, None),
+        ["read"] => (Action::Read, None),
+        ["update"] => (Action::Update, None),
+        ["delete"] => (Action::Delete, None),
+        ["delete", "create"] => (Action::Replace, Some(ReplaceOrder::DeleteBeforeCreate)),
+        ["create", "delete"] => (Action::Replace, Some(ReplaceOrder::CreateBeforeDelete)),
+        ["forget"] | ["create", "forget"] | ["forget", "create"] => (Action::Forget, None),
+        _ => return None,
+    })
+}
+
+fn parse_mode(s: Option<&str>) -> Option<Mode> {
+    match s {
+        None | Some("managed") => Some(Mode::Managed),
+        Some("data") => Some(Mode::Data),
+        Some("ephemeral") => Some(Mode::Ephemeral),
+        Some(_) => None,
+    }
+}
+
+/// Rebuild an address from its parts (drift entries of Terraform 0.15.4–1.0.x lack one).
+fn rebuild_address(rc: &RawResourceChange<'_>) -> Option<String> {
+    let mut s = String::new();
+    if let Some(m) = &rc.module_address {
+        s.push_str(m);
+        s.push('.');
+    }
+    if rc.mode.as_deref() == Some("data") {
+        s.push_str("data.");
+    }
+    s.push_str(rc.resource_type.as_deref()?);
+    s.push('.');
+    s.push_str(rc.name.as_deref()?);
+    if let Some(i) = &rc.index {
+        s.push_str(&address::render_key(i)?);
+    }
+    Some(s)
+}
+
+fn render_path(steps: &[serde_json::Value]) -> String {
+    let mut s = String::new();
+    for step in steps {
+        match step {
+            serde_json::Value::String(k) => {
+                let plain = !k.is_empty()
+                    && k.chars()
+                        .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
+                if plain {
+                    if !s.is_empty() {
+                        s.push('.');
+                    }
+                    s.push_str(k);
+                } else {
+                    s.push_str(&format!("[{}]", serde_json::Value::String(k.clone())));
+                }
+            }
+            other => s.push_str(&format!("[{other}]")),
+        }
+    }
+    s
+}
+
+fn build(src: &Source, raw: RawPlan<'_>) -> Result<Plan> {
+    let redacted = raw.format_version.is_none() && raw.plan_format_version.is_some();
+    let looks_like_plan = redacted
+        || raw.planned_values.is_some()
+        || raw.resource_changes.is_some()
+        || raw.configuration.is_some()
+        || raw.prior_state.is_some()
+        || raw.output_changes.is_some();
+    if !looks_like_plan {
+        return Err(not_a_plan(src, &raw));
+    }
+    let version = match (&raw.format_version, &raw.plan_format_version) {
+        (Some(v), _) | (None, Some(v)) => v.to_string(),
+        (None, None) => return Err(not_a_plan(src, &raw)),
+    };
+    let mut plan = Plan::new(InputInfo {
+        path: src.path.clone(),
+        format: if redacted {
+            InputFormat::TerraformRedactedPlan
+        } else {
+            InputFormat::TerraformPlan
+        },
+        format_version: Some(version.clone()),
+        tool_version: raw.terraform_version.as_ref().map(|v| v.to_string()),
+        sha256: src.sha256.clone(),
+    });
+    if let Some(note) = check_format_version(src, &version)? {
+        plan.notes.push(note);
+    }
+    if raw.errored == Some(true) {
+        plan.incomplete.push(crate::model::Incomplete {
+            kind: "errored".into(),
+            message: "Terraform reported errors while planning (`errored: true`): the plan \
+                      lists only what was planned before the error, so this analysis may be \
+                      partial"
+                .into(),
+        });
+    }
+    if raw.complete == Some(false) {
+        plan.incomplete.push(crate::model::Incomplete {
+            kind: "incomplete".into(),
+            message: "the plan is marked `complete: false`: some resources got no planned \
+                      action (deferred changes, -target, or an error), so a follow-up plan \
+                      will change more than this one shows"
+                .into(),
+        });
+    }
+    if redacted {
+        plan.notes.push(Note {
+            kind: NoteKind::PartialGraph,
+            address: None,
+            message: "HCP Terraform redacted plan: it has no configuration or prior state, so \
+                      the dependency graph is empty and blast radius cannot be computed; \
+                      analyse `terraform show -json` output for the full picture"
+                .into(),
+        });
+    }
+
+    // Nodes from planned changes.
+    let mut index: HashMap<(String, Option<String>), u32> = HashMap::new();
+    let mut moves: Vec<(String, String)> = Vec::new();
+    let changes = raw.resource_changes.unwrap_or_default();
+    plan.nodes.reserve(changes.len());
+    for rc in &changes {
+        let node = change_node(src, rc)?;
+        if let Some(prev) = &rc.previous_address {
+            if let (Some(old), Some(new)) = (config_address(prev), config_address(&node.address)) {
+                if old != new {
+                    moves.push((old, new));
+                }
+            }
+        }
+        let key = (node.address.clone(), node.deposed.clone());
+        if index.contains_key(&key) {
+            return Err(semantic_error(
+                src,
+                None,
+                &node.address,
+                format!(
+                    "resource change {} appears twice in resource_changes",
+                    node.display_address()
+                ),
+                "Terraform lists each instance once; a duplicated entry means the file was \
+                 edited or concatenated, and either copy could be the real one",
+            ));
+        }
+        index.insert(key, plan.nodes.len() as u32);
+        plan.nodes.push(node);
+    }
+
+    // Deferred changes: not planned now, but the plan is not the whole story.
+    if let Some(deferred) = &raw.deferred_changes {
+        if !deferred.is_empty() {
+            let mut addrs: Vec<String> = deferred
+                .iter()
+                .filter_map(|d| {
+                    let rc = d.resource_change.as_ref()?;
+                    let a = rc
+                        .address
+                        .as_deref()
+                        .map(str::to_string)
+                        .or_else(|| rebuild_address(rc))?;
+                    Some(match &d.reason {
+                        Some(r) => format!("{a} ({r})"),
+                        None => a,
+                    })
+                })
+                .collect();
+            addrs.sort();
+            let shown: Vec<&str> = addrs.iter().take(10).map(String::as_str).collect();
+            plan.incomplete.push(crate::model::Incomplete {
+                kind: "deferred".into(),
+                message: format!(
+                    "{} change(s) are deferred to a later plan and not analysed here: {}{}",
+                    deferred.len(),
+                    shown.join(", "),
+                    if addrs.len() > shown.len() {
+                        ", …"
+                    } else {
+                        ""
+                    }
+                ),
+            });
+        }
+    }
+
+    // Nodes from prior state that have no change of their own: they are the quiet victims.
+    let mut state_resources: Vec<&RawStateResource<'_>> = Vec::new();
+    if let Some(root) = raw
+        .prior_state
+        .as_ref()
+        .and_then(|s| s.values.as_ref())
+        .and_then(|v| v.root_module.as_ref())
+    {
+        collect_state(root, &mut state_resources);
+    }
+    let mut state_node_of: Vec<u32> = Vec::with_capacity(state_resources.len());
+    for r in &state_resources {
+        let key = (
+            r.address.to_string(),
+            r.deposed_key.as_ref().map(|d| d.to_string()),
+        );
+        let idx = match index.get(&key) {
+            Some(&i) => i,
+            None => {
+                let mode = parse_mode(r.mode.as_deref()).ok_or_else(|| {
+                    semantic_error(
+                        src,
+                        Some(&r.address),
+                        r.mode.as_deref().unwrap_or_default(),
+                        format!(
+                            "prior_state resource {} has unknown mode {:?}",
+                            r.address,
+                            r.mode.as_deref().unwrap_or_default()
+                        ),
+                        "expected \"managed\" or \"data\"",
+                    )
+                })?;
+                let i = plan.nodes.len() as u32;
+                plan.nodes.push(Node {
+                    address: r.address.to_string(),
+                    deposed: key.1.clone(),
+                    resource_type: r.resource_type.as_deref().unwrap_or_default().to_string(),
+                    mode,
+                    provider: r.provider_name.as_ref().map(|p| p.to_string()),
+                    change: None,
+                });
+                index.insert(key, i);
+                i
+            }
+        };
+        state_node_of.push(idx);
+    }
+
+    // Drift: reported, never a change.
+    for rc in raw.resource_drift.iter().flatten() {
+        let address = rc
+            .address
+            .as_deref()
+            .map(str::to_string)
+            .or_else(|| rebuild_address(rc))
+            .ok_or_else(|| {
+                semantic_error(
+                    src,
+                    None,
+                    "resource_drift",
+                    "a resource_drift entry has neither an address nor type and name".into(),
+                    "each drift entry needs `address` or `type`/`name`",
+                )
+            })?;
+        let (action, _) = classify_actions(&rc.change.actions).ok_or_else(|| {
+            unknown_action_error(src, &address, &rc.change.actions, "resource_drift")
+        })?;
+        plan.drift.push(Drift { address, action });
+    }
+    plan.drift.sort();
+
+    // Edges: configuration references (A) and prior_state depends_on (B).
+    let edges_input = graph_edges::EdgeInputs {
+        nodes: &plan.nodes,
+        configuration: raw.configuration.as_ref(),
+        state: state_resources
+            .iter()
+            .zip(&state_node_of)
+            .map(|(r, &i)| (i, r.depends_on.as_slice()))
+            .collect(),
+        moves: &moves,
+    };
+    let derived = graph_edges::derive(edges_input);
+    plan.edges = derived.edges;
+    plan.notes.extend(derived.notes);
+
+    // Root outputs.
+    for (name, oc) in raw.output_changes.iter().flatten() {
+        let (action, _) = classify_actions(&oc.actions)
+            .filter(|(a, _)| {
+                matches!(
+                    a,
+                    Action::Create | Action::Update | Action::Delete | Action::NoOp
+                )
+            })
+            .ok_or_else(|| unknown_action_error(src, name, &oc.actions, "output_changes"))?;
+        plan.outputs.push(OutputChange {
+            name: name.to_string(),
+            action,
+            references: derived
+                .output_refs
+                .get(name.as_ref())
+                .cloned()
+                .unwrap_or_default(),
+        });
+    }
+
+    if raw.configuration.is_none() && !redacted {
+        plan.notes.push(Note {
+            kind: NoteKind::PartialGraph,
+            address: None,
+            message: "the plan has no `configuration`: dependency edges come only from \
+                      prior_state depends_on"
+                .into(),
+        });
+    }
+    Ok(plan)
+}
+
+/// Flatten state modules (nesting depth is bounded by serde_json's recursion limit).
+fn collect_state<'s, 'a>(m: &'s RawStateModule<'a>, out: &mut Vec<&'s RawStateResource<'a>>) {
+    out.extend(m.resources.iter());
+    for c in &m.child_modules {
+        collect_state(c, out);
+    }
+}
+
+fn unknown_action_error(src: &Source, address: &str, actions: &[Str<'_>], field: &str) -> Error {
+    let shown: Vec<&str> = actions.iter().map(|a| a.as_ref()).collect();
+    let first_odd = shown
+        .iter()
+        .find(|a| {
+            !matches!(
+                **a,
+                "no-op" | "create" | "read" | "update" | "delete" | "forget"
+            )
+        })
+        .or(shown.first())
+        .copied()
+        .unwrap_or("actions");
+    semantic_error(
+        src,
+        Some(address),
+        first_odd,
+        format!("{field} entry {address} has unknown actions {shown:?}"),
+        "planguard knows no-op, create, read, update, delete, forget and the replace pairs \
+         [delete,create], [create,delete], [create,forget], [forget,create]. An unknown action \
+         could destroy something, so the plan is refused; upgrade planguard or report it.",
+    )
+}
+
+fn change_node(src: &Source, rc: &RawResourceChange<'_>) -> Result<Node> {
+    let address = match rc.address.as_deref() {
+        Some(a) => a.to_string(),
+        None => rebuild_address(rc).ok_or_else(|| {
+            semantic_error(
+                src,
+                None,
+                "resource_changes",
+                "a resource_changes entry has no address".into(),
+                "every resource change in `terraform show -json` output has an `address`",
+            )
+        })?,
+    };
+    let (action, replace_order) = classify_actions(&rc.change.actions).ok_or_else(|| {
+        unknown_action_error(src, &address, &rc.change.actions, "resource_changes")
+    })?;
+    let mode = parse_mode(rc.mode.as_deref()).ok_or_else(|| {
+        semantic_error(
+            src,
+            Some(&address),
+            rc.mode.as_deref().unwrap_or_default(),
+            format!(
+                "resource change {address} has unknown mode {:?}",
+                rc.mode.as_deref().unwrap_or_default()
+            ),
+            "expected \"managed\", \"data\" or (OpenTofu) \"ephemeral\"",
+        )
+    })?;
+    let mut forced_by: Vec<String> = rc
+        .change
+        .replace_paths
+        .iter()
+        .flatten()
+        .map(|p| render_path(p))
+        .collect();
+    forced_by.sort();
+    forced_by.dedup();
+    let resource_type = rc
+        .resource_type
+        .as_deref()
+        .map(str::to_string)
+        .or_else(|| {
+            parse_instance(&address).map(|a| {
+                let r = a.resource;
+                let r = r.strip_prefix("data.").unwrap_or(&r).to_string();
+                r.split('.').next().unwrap_or_default().to_string()
+            })
+        })
+        .unwrap_or_default();
+    Ok(Node {
+        deposed: rc.deposed.as_ref().map(|d| d.to_string()),
+        resource_type,
+        mode,
+        provider: rc.provider_name.as_ref().map(|p| p.to_string()),
+        change: Some(Change {
+            action,
+            raw_actions: rc.change.actions.iter().map(|a| a.to_string()).collect(),
+            replace_order,
+            certainty: Default::default(),
+            reasons: rc.action_reason.iter().map(|r| r.to_string()).collect(),
+            forced_by,
+            moved_from: rc
+                .previous_address
+                .as_ref()
+                .filter(|p| p.as_ref() != address)
+                .map(|p| p.to_string()),
+            importing: rc.change.importing.is_some(),
+            mitigation: None,
+        }),
+        address,
+    })
 }

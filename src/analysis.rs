@@ -1,0 +1,344 @@
+//! Analysis: merge inputs, then find destructive changes, their blast radius and root causes.
+//!
+//! Definitions (the report's vocabulary):
+//! - **destructive**: the existing object is destroyed (`replace`, `delete`).
+//! - **blast radius** of X: every node that transitively depends on X, split into `changing`
+//!   (has its own non-no-op change in this plan) and `unchanged` (stays, but depends on
+//!   something destroyed: the quiet victims).
+//! - **root cause**: a destructive change not explained by the destruction of something it
+//!   depends on. A replace is *explained* when a transitive dependency is destroyed, unless
+//!   it has an independent reason (`replace_by_request`, `replace_because_tainted`); a delete
+//!   is always its own root cause (it is decided by configuration, not by a dependency).
+//!
+//! Cost: root causes take one pass in dependency order over the condensed graph; each blast
+//! radius is one traversal sharing a stamped visited-set, so total work is proportional to
+//! the size of the output.
+
+use crate::graph::{transitive_dependents, ResourceGraph, Visited};
+use crate::model::{
+    Action, Drift, Edge, Incomplete, InputInfo, Mode, Node, Note, OutputChange, Plan,
+};
+use std::collections::{BTreeMap, HashMap};
+
+/// Reasons that make a replace independent of its dependencies.
+const INDEPENDENT_REPLACE_REASONS: [&str; 2] = ["replace_by_request", "replace_because_tainted"];
+
+pub struct Analysis {
+    pub inputs: Vec<InputInfo>,
+    pub nodes: Vec<Node>,
+    pub graph: ResourceGraph,
+    /// Sorted by address.
+    pub destructive: Vec<Destructive>,
+    pub notes: Vec<Note>,
+    pub incomplete: Vec<Incomplete>,
+    pub drift: Vec<Drift>,
+    pub outputs: Vec<OutputChange>,
+    pub summary: Summary,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Destructive {
+    pub node: u32,
+    /// `None` when this change is itself a root cause.
+    pub root_cause: Option<u32>,
+    /// All transitive dependents, sorted by address.
+    pub dependents: Vec<u32>,
+    pub changing: Vec<u32>,
+    pub unchanged: Vec<u32>,
+    /// For a root cause: how many other destructive changes it explains.
+    pub explains: usize,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Summary {
+    pub counts: BTreeMap<Action, usize>,
+    /// Managed objects that exist before the plan (everything but creates, imports, reads).
+    pub managed_existing: usize,
+    /// Of those, how many this plan destroys (replace or delete).
+    pub managed_destroyed: usize,
+    pub root_causes: usize,
+}
+
+impl Summary {
+    /// Share of the existing managed estate this plan destroys, 0.0–1.0.
+    pub fn destroyed_share(&self) -> f64 {
+        if self.managed_existing == 0 {
+            0.0
+        } else {
+            self.managed_destroyed as f64 / self.managed_existing as f64
+        }
+    }
+}
+
+impl Analysis {
+    pub fn node(&self, i: u32) -> &Node {
+        &self.nodes[i as usize]
+    }
+
+    pub fn destructive_of(&self, node: u32) -> Option<&Destructive> {
+        self.destructive
+            .binary_search_by(|d| {
+                self.nodes[d.node as usize]
+                    .display_address()
+                    .cmp(&self.nodes[node as usize].display_address())
+            })
+            .ok()
+            .map(|i| &self.destructive[i])
+    }
+
+    /// Root causes, sorted by address.
+    pub fn root_causes(&self) -> impl Iterator<Item = &Destructive> {
+        self.destructive.iter().filter(|d| d.root_cause.is_none())
+    }
+}
+
+/// Combine several inputs into one node space. When the same address appears in more than
+/// one input, every address is prefixed with its input path (`path::address`) so nothing
+/// is silently merged.
+fn merge(plans: Vec<Plan>) -> Merged {
+    let multi = plans.len() > 1;
+    let collide = plans.len() > 1 && {
+        let mut seen: HashMap<&str, usize> = HashMap::new();
+        let mut c = false;
+        'outer: for (i, p) in plans.iter().enumerate() {
+            for n in &p.nodes {
+                if let Some(&j) = seen.get(n.address.as_str()) {
+                    if j != i {
+                        c = true;
+                        break 'outer;
+                    }
+                } else {
+                    seen.insert(&n.address, i);
+                }
+            }
+        }
+        c
+    };
+    let mut inputs = Vec::new();
+    let mut nodes = Vec::new();
+    let mut edges = Vec::new();
+    let mut notes = Vec::new();
+    let mut incomplete = Vec::new();
+    let mut drift = Vec::new();
+    let mut outputs = Vec::new();
+    for p in plans {
+        let base = nodes.len() as u32;
+        let prefix = |a: &str| -> String {
+            if collide {
+                format!("{}::{a}", p.input.path)
+            } else {
+                a.to_string()
+            }
+        };
+        for mut n in p.nodes {
+            if collide {
+                n.address = prefix(&n.address);
+            }
+            nodes.push(n);
+        }
+        edges.extend(p.edges.into_iter().map(|e| Edge {
+            from: e.from + base,
+            to: e.to + base,
+            source: e.source,
+        }));
+        for mut n in p.notes {
+            n.address = n.address.map(|a| prefix(&a));
+            notes.push(n);
+        }
+        for mut i in p.incomplete {
+            if multi {
+                i.message = format!("{}: {}", p.input.path, i.message);
+            }
+            incomplete.push(i);
+        }
+        drift.extend(p.drift.into_iter().map(|mut d| {
+            d.address = prefix(&d.address);
+            d
+        }));
+        outputs.extend(p.outputs.into_iter().map(|mut o| {
+            o.references = o.references.iter().map(|r| prefix(r)).collect();
+            o
+        }));
+        inputs.push(p.input);
+    }
+    Merged {
+        inputs,
+        nodes,
+        edges,
+        notes,
+        incomplete,
+        drift,
+        outputs,
+    }
+}
+
+struct Merged {
+    inputs: Vec<InputInfo>,
+    nodes: Vec<Node>,
+    edges: Vec<Edge>,
+    notes: Vec<Note>,
+    incomplete: Vec<Incomplete>,
+    drift: Vec<Drift>,
+    outputs: Vec<OutputChange>,
+}
+
+/// Analyse parsed plans (one or several inputs) into one [`Analysis`].
+pub fn analyze_plans(plans: Vec<Plan>) -> Analysis {
+    let Merged {
+        inputs,
+        nodes,
+        edges,
+        mut notes,
+        incomplete,
+        mut drift,
+        outputs,
+    } = merge(plans);
+    let graph = ResourceGraph::new(nodes.len(), &edges);
+    drop(edges);
+
+    let mut summary = Summary::default();
+    for n in &nodes {
+        if let Some(c) = &n.change {
+            *summary.counts.entry(c.action).or_default() += 1;
+        }
+        if n.mode == Mode::Managed && n.deposed.is_none() {
+            let exists = !matches!(
+                n.action(),
+                Some(Action::Create | Action::Import | Action::Read)
+            );
+            if exists {
+                summary.managed_existing += 1;
+                if n.is_destructive() {
+                    summary.managed_destroyed += 1;
+                }
+            }
+        }
+    }
+
+    // Root causes: one pass in dependency order. `cause[n]` is a root cause among n's
+    // transitive dependencies (not n itself), if any.
+    let explainable = |n: &Node| -> bool {
+        n.change.as_ref().is_some_and(|c| {
+            c.action == Action::Replace
+                && !c
+                    .reasons
+                    .iter()
+                    .any(|r| INDEPENDENT_REPLACE_REASONS.contains(&r.as_str()))
+        })
+    };
+    let (comp, order) = graph.components_in_dependency_order();
+    let mut cause: Vec<Option<u32>> = vec![None; nodes.len()];
+    // What a node passes on to its dependents.
+    let through = |n: u32, cause: &[Option<u32>]| -> Option<u32> {
+        let node = &nodes[n as usize];
+        if node.is_destructive() {
+            if explainable(node) {
+                cause[n as usize].or(Some(n))
+            } else {
+                Some(n)
+            }
+        } else {
+            cause[n as usize]
+        }
+    };
+    let better = |a: Option<u32>, b: Option<u32>| -> Option<u32> {
+        match (a, b) {
+            (Some(x), Some(y)) => {
+                if nodes[y as usize].address < nodes[x as usize].address {
+                    Some(y)
+                } else {
+                    Some(x)
+                }
+            }
+            (x, None) => x,
+            (None, y) => y,
+        }
+    };
+    for members in &order {
+        let c = comp[members[0] as usize];
+        let mut from_outside: Option<u32> = None;
+        for &m in members {
+            for d in graph.dependencies(m) {
+                if comp[d as usize] != c {
+                    from_outside = better(from_outside, through(d, &cause));
+                }
+            }
+        }
+        for &m in members {
+            cause[m as usize] = from_outside;
+        }
+        if members.len() > 1 {
+            // Inside a cycle, a destroyed member explains the others.
+            let inner = members
+                .iter()
+                .filter(|&&m| nodes[m as usize].is_destructive())
+                .min_by(|&&a, &&b| nodes[a as usize].address.cmp(&nodes[b as usize].address))
+                .copied();
+            for &m in members {
+                if cause[m as usize].is_none() && inner != Some(m) {
+                    cause[m as usize] = inner;
+                }
+            }
+        }
+    }
+
+    // Destructive changes with their blast radius.
+    let mut visited = Visited::new(nodes.len());
+    let mut buf = Vec::new();
+    let mut destructive: Vec<Destructive> = Vec::new();
+    for (i, n) in nodes.iter().enumerate() {
+        if !n.is_destructive() {
+            continue;
+        }
+        let i = i as u32;
+        buf.clear();
+        transitive_dependents(&graph, i, &mut visited, &mut buf);
+        buf.sort_by(|&a, &b| nodes[a as usize].address.cmp(&nodes[b as usize].address));
+        let (changing, unchanged): (Vec<u32>, Vec<u32>) =
+            buf.iter().partition(|&&d| nodes[d as usize].is_changing());
+        let root_cause = if explainable(n) {
+            cause[i as usize]
+        } else {
+            None
+        };
+        destructive.push(Destructive {
+            node: i,
+            root_cause,
+            dependents: buf.clone(),
+            changing,
+            unchanged,
+            explains: 0,
+        });
+    }
+    destructive.sort_by_cached_key(|d| nodes[d.node as usize].display_address());
+    let mut explains: HashMap<u32, usize> = HashMap::new();
+    for d in &destructive {
+        if let Some(r) = d.root_cause {
+            *explains.entry(r).or_default() += 1;
+        }
+    }
+    for d in &mut destructive {
+        if d.root_cause.is_none() {
+            d.explains = explains.get(&d.node).copied().unwrap_or(0);
+        }
+    }
+    summary.root_causes = destructive
+        .iter()
+        .filter(|d| d.root_cause.is_none())
+        .count();
+
+    notes.sort();
+    notes.dedup();
+    drift.sort();
+    Analysis {
+        inputs,
+        nodes,
+        graph,
+        destructive,
+        notes,
+        incomplete,
+        drift,
+        outputs,
+        summary,
+    }
+}

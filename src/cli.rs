@@ -1,0 +1,164 @@
+//! Command-line types (clap derive). Never used by the library: flags are the binary's
+//! contract with users, CI scripts and agents, and their names are stable.
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use std::path::PathBuf;
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "planguard",
+    version,
+    about = "Reads a Terraform/OpenTofu plan or CloudFormation change set before it is applied \
+             and says, with evidence, what it will destroy and what else goes down with it.",
+    after_help = "Exit codes: 0 pass, 1 blocked (findings at or above --fail-on), 2 could not \
+                  analyse (bad input, rules, config or usage)."
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Analyse plans or change sets and gate on the findings.
+    Check(CheckArgs),
+    /// Predict a CloudFormation change set from two templates (no AWS access) and gate on it:
+    /// the same as `check --before OLD --after NEW`.
+    Diff(DiffArgs),
+    /// List, explain and validate rules.
+    #[command(subcommand)]
+    Rules(RulesCommand),
+    /// Write a commented starter .planguard.yaml in the current directory.
+    Init {
+        /// Overwrite an existing .planguard.yaml.
+        #[arg(long)]
+        force: bool,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum RulesCommand {
+    /// Every rule with its id, severity and summary.
+    List {
+        #[command(flatten)]
+        policy: PolicyArgs,
+    },
+    /// A rule's description (what it catches, why, how to make the change safe) and example.
+    Explain {
+        id: String,
+        #[command(flatten)]
+        policy: PolicyArgs,
+    },
+    /// Check rule files; exit 2 on the first error.
+    Validate {
+        /// Rule files or directories of *.yaml rules.
+        #[arg(required = true)]
+        paths: Vec<PathBuf>,
+    },
+}
+
+#[derive(Args, Debug, Clone, Default)]
+pub struct PolicyArgs {
+    /// Extra rule file or directory (repeatable); a rule with a built-in's id replaces it.
+    #[arg(long = "rules", value_name = "PATH")]
+    pub rules: Vec<PathBuf>,
+    /// Config file (default: .planguard.yaml in the working directory or a parent).
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Ignore any .planguard.yaml.
+    #[arg(long, conflicts_with = "config")]
+    pub no_config: bool,
+    /// Switch a rule off (repeatable).
+    #[arg(long, value_name = "ID")]
+    pub disable: Vec<String>,
+    /// Change a rule's severity, e.g. --severity resource-deleted=high (repeatable).
+    #[arg(long, value_name = "ID=LEVEL")]
+    pub severity: Vec<String>,
+    /// Use only user rules.
+    #[arg(long)]
+    pub no_builtin_rules: bool,
+}
+
+#[derive(Args, Debug)]
+pub struct DiffArgs {
+    /// The deployed template.
+    pub before: String,
+    /// The template about to be deployed.
+    pub after: String,
+    #[command(flatten)]
+    pub report: ReportArgs,
+}
+
+#[derive(Args, Debug)]
+pub struct CheckArgs {
+    /// Plan JSON, binary plan files, change sets (JSON/YAML); `-` reads stdin.
+    #[arg(value_name = "INPUT")]
+    pub inputs: Vec<String>,
+    /// CloudFormation template of a change set's stack (repeatable). Without it, templates
+    /// beside the change set file are used when found.
+    #[arg(long, value_name = "FILE")]
+    pub template: Vec<String>,
+    /// Binary used to turn binary plan files into JSON (default: terraform, else tofu, on PATH).
+    #[arg(long, value_name = "PATH")]
+    pub terraform_bin: Option<String>,
+    /// Deployed CloudFormation template: with --after, predict the change set offline.
+    #[arg(
+        long,
+        value_name = "FILE",
+        requires = "after",
+        conflicts_with = "inputs"
+    )]
+    pub before: Option<String>,
+    /// New CloudFormation template (with --before).
+    #[arg(long, value_name = "FILE", requires = "before")]
+    pub after: Option<String>,
+    #[command(flatten)]
+    pub report: ReportArgs,
+}
+
+/// How the verdict is judged and reported: shared by `check` and `diff`.
+#[derive(Args, Debug)]
+pub struct ReportArgs {
+    #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
+    pub format: OutputFormat,
+    /// Write the report here instead of stdout.
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Lowest severity that blocks (exit 1). Default: the config's fail_on, else high.
+    #[arg(long, value_enum, value_name = "SEVERITY")]
+    pub fail_on: Option<SeverityArg>,
+    #[command(flatten)]
+    pub policy: PolicyArgs,
+    /// Colour: auto follows the terminal and NO_COLOR.
+    #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
+    pub color: ColorChoice,
+    /// Items shown per list in the text report before summarising.
+    #[arg(long, value_name = "N", default_value_t = 10)]
+    pub max_items: usize,
+    /// Judge waiver expiry as of this date (YYYY-MM-DD) instead of today.
+    #[arg(long, value_name = "DATE", hide = true)]
+    pub today: Option<String>,
+}
+
+#[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OutputFormat {
+    Text,
+    Json,
+}
+
+#[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SeverityArg {
+    Info,
+    Low,
+    Medium,
+    High,
+    Critical,
+}
+
+#[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum ColorChoice {
+    #[default]
+    Auto,
+    Always,
+    Never,
+}

@@ -1,0 +1,183 @@
+//! The JSON report, `schema_version` 1: a public contract (additive changes only).
+//!
+//! Fields and their meaning are defined in DESIGN.md and `docs/json-report.md`. Beyond the
+//! DESIGN fields this adds (additively): per-change `mode`, `provider`, `deposed`,
+//! `moved_from`, `importing`, `mitigation`, `raw_actions`; top-level `root_causes`, `drift`,
+//! `output_changes`, `notes`, `incomplete`, `waivers`, and summary counts of the estate.
+
+use super::Report;
+use crate::model::{Action, Node};
+use crate::policy::rule::Severity;
+use serde::Serialize;
+use std::collections::BTreeMap;
+
+pub const SCHEMA_VERSION: u32 = 1;
+
+#[derive(Serialize)]
+struct JsonReport<'a> {
+    schema_version: u32,
+    tool: Tool,
+    verdict: crate::policy::Verdict,
+    fail_on: Severity,
+    inputs: &'a [crate::model::InputInfo],
+    summary: Summary,
+    changes: Vec<JsonChange<'a>>,
+    findings: &'a [crate::policy::Finding],
+    root_causes: Vec<String>,
+    drift: &'a [crate::model::Drift],
+    output_changes: &'a [crate::model::OutputChange],
+    notes: &'a [crate::model::Note],
+    incomplete: &'a [crate::model::Incomplete],
+    waivers: &'a [crate::policy::WaiverReport],
+}
+
+#[derive(Serialize)]
+struct Tool {
+    name: &'static str,
+    version: &'static str,
+}
+
+#[derive(Serialize)]
+struct Summary {
+    #[serde(flatten)]
+    actions: BTreeMap<&'static str, usize>,
+    findings: BTreeMap<&'static str, usize>,
+    waived: usize,
+    managed_existing: usize,
+    managed_destroyed: usize,
+    root_causes: usize,
+}
+
+#[derive(Serialize)]
+struct JsonChange<'a> {
+    address: &'a str,
+    #[serde(rename = "type")]
+    resource_type: &'a str,
+    mode: crate::model::Mode,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    provider: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    deposed: Option<&'a str>,
+    action: Action,
+    raw_actions: &'a [String],
+    replace_order: Option<crate::model::ReplaceOrder>,
+    certainty: crate::model::Certainty,
+    reasons: &'a [String],
+    forced_by: &'a [String],
+    #[serde(skip_serializing_if = "Option::is_none")]
+    moved_from: Option<&'a str>,
+    importing: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    mitigation: Option<&'a str>,
+    root_cause: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    blast_radius: Option<BlastRadius>,
+}
+
+#[derive(Serialize)]
+struct BlastRadius {
+    dependents: Vec<String>,
+    changing: Vec<String>,
+    unchanged: Vec<String>,
+}
+
+pub fn render(r: &Report<'_>) -> String {
+    let a = r.analysis;
+    let e = r.evaluation;
+    let names =
+        |v: &[u32]| -> Vec<String> { v.iter().map(|&i| a.node(i).display_address()).collect() };
+
+    let mut changed: Vec<(u32, &Node)> = a
+        .nodes
+        .iter()
+        .enumerate()
+        .filter(|(_, n)| n.is_changing())
+        .map(|(i, n)| (i as u32, n))
+        .collect();
+    changed.sort_by(|x, y| {
+        x.1.address
+            .cmp(&y.1.address)
+            .then_with(|| x.1.deposed.cmp(&y.1.deposed))
+    });
+    let changes = changed
+        .into_iter()
+        .filter_map(|(i, n)| {
+            let c = n.change.as_ref()?;
+            let d = if n.is_destructive() {
+                a.destructive_of(i)
+            } else {
+                None
+            };
+            Some(JsonChange {
+                address: &n.address,
+                resource_type: &n.resource_type,
+                mode: n.mode,
+                provider: n.provider.as_deref(),
+                deposed: n.deposed.as_deref(),
+                action: c.action,
+                raw_actions: &c.raw_actions,
+                replace_order: c.replace_order,
+                certainty: c.certainty,
+                reasons: &c.reasons,
+                forced_by: &c.forced_by,
+                moved_from: c.moved_from.as_deref(),
+                importing: c.importing,
+                mitigation: c.mitigation.as_deref(),
+                root_cause: d
+                    .and_then(|d| d.root_cause)
+                    .map(|rc| a.node(rc).display_address()),
+                blast_radius: d.map(|d| BlastRadius {
+                    dependents: names(&d.dependents),
+                    changing: names(&d.changing),
+                    unchanged: names(&d.unchanged),
+                }),
+            })
+        })
+        .collect();
+
+    let mut actions = BTreeMap::new();
+    for act in Action::ALL {
+        let n = a.summary.counts.get(&act).copied().unwrap_or(0);
+        // The seven DESIGN counts are always present; CloudFormation-only ones when used.
+        if n > 0 || !matches!(act, Action::Import | Action::Dynamic) {
+            actions.insert(act.as_str(), n);
+        }
+    }
+    let findings = Severity::ALL
+        .into_iter()
+        .map(|s| (s.as_str(), e.count(s)))
+        .collect();
+    let report = JsonReport {
+        schema_version: SCHEMA_VERSION,
+        tool: Tool {
+            name: "planguard",
+            version: env!("CARGO_PKG_VERSION"),
+        },
+        verdict: e.verdict,
+        fail_on: e.fail_on,
+        inputs: &a.inputs,
+        summary: Summary {
+            actions,
+            findings,
+            waived: e.findings.iter().filter(|f| f.waived).count(),
+            managed_existing: a.summary.managed_existing,
+            managed_destroyed: a.summary.managed_destroyed,
+            root_causes: a.summary.root_causes,
+        },
+        changes,
+        findings: &e.findings,
+        root_causes: a
+            .root_causes()
+            .map(|d| a.node(d.node).display_address())
+            .collect(),
+        drift: &a.drift,
+        output_changes: &a.outputs,
+        notes: &a.notes,
+        incomplete: &a.incomplete,
+        waivers: &e.waivers,
+    };
+    let mut s = serde_json::to_string_pretty(&report)
+        .unwrap_or_else(|e| format!("{{\"error\": \"cannot serialise report: {e}\"}}"));
+    s.push('\n');
+    s
+}

@@ -1,0 +1,372 @@
+//! Command implementations: read inputs and config, call the library, write the report.
+//!
+//! Binary plan files (`terraform plan -out=tfplan`) are zip archives; they are turned into
+//! JSON by running `terraform show -json FILE` (or `tofu`, or `--terraform-bin`). Nothing
+//! planguard reads is ever modified.
+
+use crate::cli::{
+    CheckArgs, Cli, ColorChoice, Command, OutputFormat, PolicyArgs, ReportArgs, RulesCommand,
+    SeverityArg,
+};
+use miette::Result;
+use planguard::error::Error;
+use planguard::plan::Source;
+use planguard::policy::config::{
+    discover, parse_config, parse_date, CONFIG_FILE_NAME, STARTER_CONFIG,
+};
+use planguard::policy::rule::Severity;
+use planguard::policy::{evaluate, Policy, PolicyOptions, Verdict};
+use planguard::report::{self, Format, Report, TextOptions};
+use std::io::{IsTerminal, Read, Write};
+use std::path::{Path, PathBuf};
+use std::process::Command as Process;
+
+pub fn run(cli: Cli) -> Result<u8, Error> {
+    match cli.command {
+        Command::Check(args) => check(args),
+        Command::Diff(args) => {
+            let before = read_source(&args.before, None)?;
+            let after = read_source(&args.after, None)?;
+            let analysis = planguard::analyze_template_diff(&before, &after)?;
+            report_and_verdict(&analysis, &args.report)
+        }
+        Command::Rules(cmd) => rules(cmd),
+        Command::Init { force } => init(force),
+    }
+}
+
+fn severity(s: SeverityArg) -> Severity {
+    match s {
+        SeverityArg::Info => Severity::Info,
+        SeverityArg::Low => Severity::Low,
+        SeverityArg::Medium => Severity::Medium,
+        SeverityArg::High => Severity::High,
+        SeverityArg::Critical => Severity::Critical,
+    }
+}
+
+fn io_error(path: &str, source: std::io::Error) -> Error {
+    Error::Io {
+        path: path.to_string(),
+        source,
+    }
+}
+
+/// Read one input: a file, `-` for stdin, or a binary plan turned into JSON.
+pub fn read_source(path: &str, terraform_bin: Option<&str>) -> Result<Source, Error> {
+    let bytes = if path == "-" {
+        let mut buf = Vec::new();
+        std::io::stdin()
+            .read_to_end(&mut buf)
+            .map_err(|e| io_error("<stdin>", e))?;
+        buf
+    } else {
+        let p = Path::new(path);
+        if p.is_dir() {
+            return Err(Error::usage(
+                format!("{path} is a directory, not a plan file"),
+                Some("give the JSON plan file (terraform show -json tfplan > plan.json)".into()),
+            ));
+        }
+        std::fs::read(p).map_err(|e| io_error(path, e))?
+    };
+    if bytes.starts_with(b"PK\x03\x04") {
+        if path == "-" {
+            return Err(Error::usage(
+                "a binary plan file was piped on stdin".to_string(),
+                Some(
+                    "give its path instead, so planguard can run `terraform show -json PATH`"
+                        .into(),
+                ),
+            ));
+        }
+        return show_binary_plan(path, terraform_bin);
+    }
+    Source::from_bytes(path, bytes)
+}
+
+fn on_path(name: &str) -> Option<PathBuf> {
+    let paths = std::env::var_os("PATH")?;
+    std::env::split_paths(&paths)
+        .map(|d| d.join(name))
+        .find(|p| p.is_file())
+}
+
+/// Run `BIN show -json PLANFILE` and read its output as the plan.
+fn show_binary_plan(path: &str, terraform_bin: Option<&str>) -> Result<Source, Error> {
+    let bin = match terraform_bin {
+        Some(b) => b.to_string(),
+        None => match on_path("terraform").or_else(|| on_path("tofu")) {
+            Some(p) => p.display().to_string(),
+            None => {
+                return Err(Error::Tool {
+                    message: format!(
+                        "{path} is a binary plan file, and neither terraform nor tofu is on PATH to read it"
+                    ),
+                    help: Some(
+                        "install Terraform or OpenTofu, pass --terraform-bin PATH, or give JSON: \
+                         `terraform show -json tfplan > plan.json`"
+                            .into(),
+                    ),
+                })
+            }
+        },
+    };
+    let out = Process::new(&bin)
+        .args(["show", "-json", path])
+        .output()
+        .map_err(|e| Error::Tool {
+            message: format!("cannot run `{bin} show -json {path}`: {e}"),
+            help: Some("check --terraform-bin, or give the plan as JSON".into()),
+        })?;
+    if !out.status.success() {
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        return Err(Error::Tool {
+            message: format!(
+                "`{bin} show -json {path}` failed ({}): {}",
+                out.status,
+                stderr.trim()
+            ),
+            help: Some(
+                "run it in the directory where the plan was made (after `terraform init`), \
+                 with the same Terraform version"
+                    .into(),
+            ),
+        });
+    }
+    Source::from_bytes(path, out.stdout)
+}
+
+fn load_policy(
+    args: &PolicyArgs,
+    fail_on: Option<Severity>,
+    today: Option<&str>,
+) -> Result<Policy, Error> {
+    let config_path = if args.no_config {
+        None
+    } else if let Some(p) = &args.config {
+        Some(p.clone())
+    } else {
+        std::env::current_dir().ok().and_then(|d| discover(&d))
+    };
+    let config = match config_path {
+        Some(p) => {
+            let text =
+                std::fs::read_to_string(&p).map_err(|e| io_error(&p.display().to_string(), e))?;
+            Some(parse_config(&p, text)?)
+        }
+        None => None,
+    };
+    let mut severities = Vec::new();
+    for s in &args.severity {
+        let parsed = s
+            .split_once('=')
+            .and_then(|(id, lvl)| Some((id.to_string(), Severity::parse(lvl)?)));
+        match parsed {
+            Some(p) => severities.push(p),
+            None => {
+                return Err(Error::usage(
+                    format!("--severity {s:?}: expected ID=LEVEL"),
+                    Some("levels: info, low, medium, high, critical; e.g. --severity resource-deleted=high".into()),
+                ))
+            }
+        }
+    }
+    let today = match today {
+        Some(t) => Some(
+            parse_date(t)
+                .ok_or_else(|| Error::usage(format!("--today {t:?} is not YYYY-MM-DD"), None))?,
+        ),
+        None => None,
+    };
+    Policy::load(PolicyOptions {
+        config,
+        rule_paths: args.rules.clone(),
+        disable: args.disable.clone(),
+        severity: severities,
+        no_builtin_rules: args.no_builtin_rules,
+        fail_on,
+        today,
+    })
+}
+
+fn color_enabled(choice: ColorChoice, to_terminal: bool) -> bool {
+    match choice {
+        ColorChoice::Always => true,
+        ColorChoice::Never => false,
+        ColorChoice::Auto => {
+            to_terminal && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+        }
+    }
+}
+
+fn write_output(output: Option<&Path>, text: &str) -> Result<(), Error> {
+    match output {
+        Some(p) => std::fs::write(p, text).map_err(|e| io_error(&p.display().to_string(), e)),
+        None => {
+            let mut out = std::io::stdout().lock();
+            out.write_all(text.as_bytes())
+                .and_then(|_| out.flush())
+                .map_err(|e| io_error("<stdout>", e))
+        }
+    }
+}
+
+fn check(args: CheckArgs) -> Result<u8, Error> {
+    if let (Some(before), Some(after)) = (&args.before, &args.after) {
+        let before = read_source(before, None)?;
+        let after = read_source(after, None)?;
+        let analysis = planguard::analyze_template_diff(&before, &after)?;
+        return report_and_verdict(&analysis, &args.report);
+    }
+    if args.inputs.is_empty() {
+        return Err(Error::usage(
+            "no input given",
+            Some(
+                "planguard check plan.json  (or `-` for stdin; see planguard check --help)".into(),
+            ),
+        ));
+    }
+    // Policy first: a broken config is reported before any expensive parsing.
+    let policy = policy_for(&args.report)?;
+    let mut sources = Vec::new();
+    for p in &args.inputs {
+        sources.push(read_source(p, args.terraform_bin.as_deref())?);
+    }
+    let mut templates = Vec::new();
+    for t in &args.template {
+        templates.push(read_source(t, None)?);
+    }
+    if args.template.is_empty() {
+        for src in &sources {
+            if planguard::plan::detect(src)? == planguard::plan::Detected::CloudformationChangeSet {
+                templates.extend(planguard::plan::cloudformation::find_templates_beside(
+                    &src.path,
+                )?);
+            }
+        }
+    }
+    let analysis = planguard::analyze(&sources, &templates)?;
+    drop(sources);
+    report_with(&analysis, &policy, &args.report)
+}
+
+fn policy_for(args: &ReportArgs) -> Result<Policy, Error> {
+    load_policy(
+        &args.policy,
+        args.fail_on.map(severity),
+        args.today.as_deref(),
+    )
+}
+
+fn report_and_verdict(analysis: &planguard::Analysis, args: &ReportArgs) -> Result<u8, Error> {
+    let policy = policy_for(args)?;
+    report_with(analysis, &policy, args)
+}
+
+/// Judge, render, write; the exit code follows the verdict.
+fn report_with(
+    analysis: &planguard::Analysis,
+    policy: &Policy,
+    args: &ReportArgs,
+) -> Result<u8, Error> {
+    let evaluation = evaluate(analysis, policy);
+    let report = Report {
+        analysis,
+        evaluation: &evaluation,
+    };
+    let format = match args.format {
+        OutputFormat::Text => Format::Text,
+        OutputFormat::Json => Format::Json,
+    };
+    let to_terminal = args.output.is_none() && std::io::stdout().is_terminal();
+    let text = report::render(
+        &report,
+        format,
+        TextOptions {
+            color: color_enabled(args.color, to_terminal),
+            max_items: args.max_items,
+        },
+    );
+    write_output(args.output.as_deref(), &text)?;
+    Ok(match evaluation.verdict {
+        Verdict::Pass => 0,
+        Verdict::Fail => 1,
+    })
+}
+
+fn rules(cmd: RulesCommand) -> Result<u8, Error> {
+    match cmd {
+        RulesCommand::List { policy } => {
+            let p = load_policy(&policy, None, None)?;
+            let mut out = String::new();
+            let width = p.rules.iter().map(|r| r.spec.id.len()).max().unwrap_or(0);
+            for r in &p.rules {
+                let origin = match &r.origin {
+                    planguard::policy::rule::Origin::Builtin => String::new(),
+                    planguard::policy::rule::Origin::File(f) => format!("  [{f}]"),
+                };
+                out.push_str(&format!(
+                    "{:<width$}  {:<8}  {}{}\n",
+                    r.spec.id,
+                    r.spec.severity.as_str(),
+                    r.spec.summary,
+                    origin
+                ));
+            }
+            write_output(None, &out)?;
+            Ok(0)
+        }
+        RulesCommand::Explain { id, policy } => {
+            let p = load_policy(&policy, None, None)?;
+            let Some(r) = p.rule(&id) else {
+                return Err(Error::usage(
+                    format!("unknown rule id {id:?}"),
+                    Some("`planguard rules list` shows every rule id".into()),
+                ));
+            };
+            let mut out = format!(
+                "{} ({})\n{}\n\n{}\n",
+                r.spec.id,
+                r.spec.severity,
+                r.spec.summary,
+                r.spec.description.trim_end()
+            );
+            if let Some(m) = &r.spec.match_ {
+                let yaml = serde_yaml::to_string(m).unwrap_or_default();
+                out.push_str(&format!("\nMatches:\n{}", indent(&yaml)));
+            }
+            if let Some(pl) = &r.spec.plan {
+                let yaml = serde_yaml::to_string(pl).unwrap_or_default();
+                out.push_str(&format!("\nPlan condition:\n{}", indent(&yaml)));
+            }
+            if let Some(ex) = &r.spec.example {
+                out.push_str(&format!("\nExample:\n{}", indent(ex)));
+            }
+            write_output(None, &out)?;
+            Ok(0)
+        }
+        RulesCommand::Validate { paths } => {
+            let rules = planguard::policy::validate_rule_paths(&paths)?;
+            write_output(None, &format!("{} rule(s) valid\n", rules.len()))?;
+            Ok(0)
+        }
+    }
+}
+
+fn indent(s: &str) -> String {
+    s.lines().map(|l| format!("  {l}\n")).collect()
+}
+
+fn init(force: bool) -> Result<u8, Error> {
+    let path = Path::new(CONFIG_FILE_NAME);
+    if path.exists() && !force {
+        return Err(Error::usage(
+            format!("{CONFIG_FILE_NAME} already exists"),
+            Some("use --force to overwrite it".into()),
+        ));
+    }
+    std::fs::write(path, STARTER_CONFIG).map_err(|e| io_error(CONFIG_FILE_NAME, e))?;
+    eprintln!("wrote {CONFIG_FILE_NAME}");
+    Ok(0)
+}
