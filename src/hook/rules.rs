@@ -716,6 +716,9 @@ impl<'c> Analyzer<'c> {
                     if let Some(f) = decoded_script(&argv[1..]) {
                         return f;
                     }
+                    if let Some(f) = unknown_script(&argv[1..]) {
+                        return f;
+                    }
                     let s = join_args(&argv[1..]);
                     return self.nested(&s, ctx, guard.wrapped());
                 }
@@ -818,9 +821,15 @@ impl<'c> Analyzer<'c> {
                     continue;
                 }
                 "planguard" if argv.get(1).is_some_and(|a| a.text == "guard") => {
+                    // `planguard guard [OPTIONS] -- CMD`. Without `--`, the command starts at
+                    // the first gated tool (an option's value is not a command).
                     let j = match argv.iter().position(|a| a.text == "--") {
                         Some(p) => p + 1,
-                        None => skip_options(&argv, 2, &[]),
+                        None => argv
+                            .iter()
+                            .skip(2)
+                            .position(|a| gated_name(&a.text).is_some())
+                            .map_or_else(|| skip_options(&argv, 2, &[]), |p| p + 2),
                     };
                     if j >= argv.len() {
                         return allow(NO_INFRA, "planguard guard without a command.");
@@ -1042,6 +1051,9 @@ impl<'c> Analyzer<'c> {
             return match argv.get(j) {
                 Some(s) => {
                     if let Some(f) = decoded_script(std::slice::from_ref(s)) {
+                        return f;
+                    }
+                    if let Some(f) = unknown_script(std::slice::from_ref(s)) {
                         return f;
                     }
                     let s = s.text.clone();
@@ -2576,6 +2588,26 @@ fn decoded_script(args: &[Arg]) -> Option<Finding> {
             OPAQUE_SHELL_INPUT,
             "The shell runs a script that is decoded at run time; planguard cannot see what it \
              would run.",
+            Some("Run the commands directly, as plain text.".into()),
+        )
+    })
+}
+
+/// `eval "$CMD"`, `sh -c "$1"`: a script that is a variable unknown at check time.
+/// (`eval "$(ssh-agent -s)"` is different: the substitution itself is checked.)
+fn unknown_script(args: &[Arg]) -> Option<Finding> {
+    let first = args.first()?;
+    let hidden = args.iter().all(|a| a.dynamic && a.subst.is_none())
+        && first.text.starts_with('$')
+        && !first.text.starts_with("$(");
+    hidden.then(|| {
+        deny(
+            DYNAMIC,
+            format!(
+                "The shell runs `{}`, a script only known at run time; planguard cannot see \
+                 what it would run.",
+                first.text
+            ),
             Some("Run the commands directly, as plain text.".into()),
         )
     })
