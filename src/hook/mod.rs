@@ -138,6 +138,15 @@ pub fn default_prod_patterns() -> Vec<String> {
 }
 
 impl HookConfig {
+    /// The `hook:` value of `.planguard.yaml` (absent → defaults). Unknown keys, unknown
+    /// families and wrong types are errors: a typo must not silently widen what runs.
+    pub fn from_yaml(value: Option<&serde_yaml::Value>) -> Result<HookConfig, serde_yaml::Error> {
+        match value {
+            None | Some(serde_yaml::Value::Null) => Ok(HookConfig::default()),
+            Some(v) => serde_yaml::from_value(v.clone()),
+        }
+    }
+
     pub fn gates(&self, f: Family) -> bool {
         self.gate.contains(&f)
     }
@@ -271,6 +280,12 @@ mod tests {
         assert!(serde_yaml::from_str::<HookConfig>("gate: [ansible]").is_err());
         let d: HookConfig = serde_yaml::from_str("{}").unwrap();
         assert_eq!(d, HookConfig::default());
+        assert_eq!(HookConfig::from_yaml(None).unwrap(), HookConfig::default());
+        let v: serde_yaml::Value = serde_yaml::from_str("hook:\n  allow_destroy: true\n").unwrap();
+        assert!(HookConfig::from_yaml(v.get("hook")).unwrap().allow_destroy);
+        let v: serde_yaml::Value =
+            serde_yaml::from_str("hook:\n  allow_destroy: yes please\n").unwrap();
+        assert!(HookConfig::from_yaml(v.get("hook")).is_err());
     }
 
     #[test]
