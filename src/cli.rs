@@ -28,12 +28,31 @@ pub enum Command {
     /// List, explain and validate rules.
     #[command(subcommand)]
     Rules(RulesCommand),
+    /// Decide whether a proposed shell command may run (pre-tool-use hook for coding agents).
+    ///
+    /// Without --command, reads the agent's hook event on stdin (Claude Code PreToolUse JSON by
+    /// default). See docs/agents.md for wiring it into Claude Code, Cursor, Codex, Kiro and git.
+    Hook(HookArgs),
     /// Write a commented starter .planguard.yaml in the current directory.
     Init {
         /// Overwrite an existing .planguard.yaml.
         #[arg(long)]
         force: bool,
     },
+}
+
+#[derive(Args, Debug)]
+pub struct HookArgs {
+    /// The command to judge (plain mode); without it the hook event is read from stdin.
+    #[arg(long, value_name = "STRING")]
+    pub command: Option<String>,
+    /// Answer format: text, json, claude (Claude Code), exit-code (Codex, Kiro, Gemini), cursor.
+    /// Default: text with --command, claude without.
+    #[arg(long, value_name = "FORMAT")]
+    pub format: Option<String>,
+    /// Config file (default: .planguard.yaml in the working directory or a parent).
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
 }
 
 #[derive(Subcommand, Debug)]

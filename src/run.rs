@@ -32,6 +32,7 @@ pub fn run(cli: Cli) -> Result<u8, Error> {
         }
         Command::Rules(cmd) => rules(cmd),
         Command::Init { force } => init(force),
+        Command::Hook(args) => hook(args),
     }
 }
 
@@ -369,4 +370,59 @@ fn init(force: bool) -> Result<u8, Error> {
     std::fs::write(path, STARTER_CONFIG).map_err(|e| io_error(CONFIG_FILE_NAME, e))?;
     eprintln!("wrote {CONFIG_FILE_NAME}");
     Ok(0)
+}
+
+/// The config file in force: `--config`, else `.planguard.yaml` here or in a parent.
+fn find_config(
+    explicit: Option<&Path>,
+) -> Result<Option<planguard::policy::config::LoadedConfig>, Error> {
+    let path = match explicit {
+        Some(p) => Some(p.to_path_buf()),
+        None => std::env::current_dir().ok().and_then(|d| discover(&d)),
+    };
+    match path {
+        Some(p) => {
+            let text =
+                std::fs::read_to_string(&p).map_err(|e| io_error(&p.display().to_string(), e))?;
+            Ok(Some(parse_config(&p, text)?))
+        }
+        None => Ok(None),
+    }
+}
+
+/// `planguard hook`: a broken config is an error (exit 2, which agents treat as blocking),
+/// never a silent allow. Output is written without panicking on a closed pipe.
+fn hook(args: crate::cli::HookArgs) -> Result<u8, Error> {
+    use planguard::hook::{run_hook_command, HookConfig, HookFormat};
+    let format: HookFormat = match &args.format {
+        Some(f) => f.parse().map_err(|e: String| Error::usage(e, None))?,
+        None if args.command.is_some() => HookFormat::Text,
+        None => HookFormat::Claude,
+    };
+    let loaded = find_config(args.config.as_deref())?;
+    let config = HookConfig::from_yaml(loaded.as_ref().and_then(|c| c.config.hook.as_ref()))
+        .map_err(|e| {
+            let path = loaded.as_ref().map_or(String::from(CONFIG_FILE_NAME), |c| {
+                c.path.display().to_string()
+            });
+            Error::config(planguard::error::Located::whole_file(
+                "planguard::config::hook",
+                &path,
+                format!("hook: {e}"),
+            ))
+        })?;
+    let mut stdin = String::new();
+    if args.command.is_none() {
+        std::io::stdin()
+            .read_to_string(&mut stdin)
+            .map_err(|e| io_error("<stdin>", e))?;
+    }
+    let response = run_hook_command(args.command.as_deref(), &stdin, format, &config);
+    let _ = std::io::stdout()
+        .lock()
+        .write_all(response.stdout.as_bytes());
+    let _ = std::io::stderr()
+        .lock()
+        .write_all(response.stderr.as_bytes());
+    Ok(u8::try_from(response.exit_code).unwrap_or(2))
 }
