@@ -34,6 +34,8 @@ pub struct Analysis {
     pub drift: Vec<Drift>,
     pub outputs: Vec<OutputChange>,
     pub summary: Summary,
+    /// Node → position in `destructive`, or `u32::MAX`.
+    destructive_index: Vec<u32>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -76,14 +78,8 @@ impl Analysis {
     }
 
     pub fn destructive_of(&self, node: u32) -> Option<&Destructive> {
-        self.destructive
-            .binary_search_by(|d| {
-                self.nodes[d.node as usize]
-                    .display_address()
-                    .cmp(&self.nodes[node as usize].display_address())
-            })
-            .ok()
-            .map(|i| &self.destructive[i])
+        let i = *self.destructive_index.get(node as usize)?;
+        self.destructive.get(i as usize)
     }
 
     /// Root causes, sorted by address.
@@ -215,6 +211,19 @@ pub fn analyze_plans(plans: Vec<Plan>) -> Analysis {
         }
     }
 
+    // Every list in the report is sorted by address: rank nodes once, then sort by rank.
+    let mut order_by_address: Vec<u32> = (0..nodes.len() as u32).collect();
+    order_by_address.sort_unstable_by(|&a, &b| {
+        let (x, y) = (&nodes[a as usize], &nodes[b as usize]);
+        x.address
+            .cmp(&y.address)
+            .then_with(|| x.deposed.cmp(&y.deposed))
+    });
+    let mut rank = vec![0u32; nodes.len()];
+    for (r, &n) in order_by_address.iter().enumerate() {
+        rank[n as usize] = r as u32;
+    }
+
     // Root causes: one pass in dependency order. `cause[n]` is a root cause among n's
     // transitive dependencies (not n itself), if any.
     let explainable = |n: &Node| -> bool {
@@ -243,13 +252,11 @@ pub fn analyze_plans(plans: Vec<Plan>) -> Analysis {
     };
     let better = |a: Option<u32>, b: Option<u32>| -> Option<u32> {
         match (a, b) {
-            (Some(x), Some(y)) => {
-                if nodes[y as usize].address < nodes[x as usize].address {
-                    Some(y)
-                } else {
-                    Some(x)
-                }
-            }
+            (Some(x), Some(y)) => Some(if rank[y as usize] < rank[x as usize] {
+                y
+            } else {
+                x
+            }),
             (x, None) => x,
             (None, y) => y,
         }
@@ -272,7 +279,7 @@ pub fn analyze_plans(plans: Vec<Plan>) -> Analysis {
             let inner = members
                 .iter()
                 .filter(|&&m| nodes[m as usize].is_destructive())
-                .min_by(|&&a, &&b| nodes[a as usize].address.cmp(&nodes[b as usize].address))
+                .min_by_key(|&&m| rank[m as usize])
                 .copied();
             for &m in members {
                 if cause[m as usize].is_none() && inner != Some(m) {
@@ -293,7 +300,7 @@ pub fn analyze_plans(plans: Vec<Plan>) -> Analysis {
         let i = i as u32;
         buf.clear();
         transitive_dependents(&graph, i, &mut visited, &mut buf);
-        buf.sort_by(|&a, &b| nodes[a as usize].address.cmp(&nodes[b as usize].address));
+        buf.sort_unstable_by_key(|&d| rank[d as usize]);
         let (changing, unchanged): (Vec<u32>, Vec<u32>) =
             buf.iter().partition(|&&d| nodes[d as usize].is_changing());
         let root_cause = if explainable(n) {
@@ -310,7 +317,11 @@ pub fn analyze_plans(plans: Vec<Plan>) -> Analysis {
             explains: 0,
         });
     }
-    destructive.sort_by_cached_key(|d| nodes[d.node as usize].display_address());
+    destructive.sort_unstable_by_key(|d| rank[d.node as usize]);
+    let mut destructive_index = vec![u32::MAX; nodes.len()];
+    for (i, d) in destructive.iter().enumerate() {
+        destructive_index[d.node as usize] = i as u32;
+    }
     let mut explains: HashMap<u32, usize> = HashMap::new();
     for d in &destructive {
         if let Some(r) = d.root_cause {
@@ -340,5 +351,6 @@ pub fn analyze_plans(plans: Vec<Plan>) -> Analysis {
         drift,
         outputs,
         summary,
+        destructive_index,
     }
 }

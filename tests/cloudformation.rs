@@ -78,7 +78,7 @@ fn every_change_set_fixture_matches_its_manifest_row() {
         let get = |k: &str| *c.get(k).unwrap_or(&0);
         let what = format!("{rel}: {covers}");
         assert_eq!(plan.input.format, InputFormat::CloudformationChangeset);
-        assert_eq!(plan.input.sha256, src.sha256);
+        assert_eq!(plan.input.sha256, src.sha256());
         assert_eq!(
             count(&plan, Action::Create, None),
             get("Add"),

@@ -277,7 +277,7 @@ pub fn diff_templates(before: &Source, after: &Source) -> Result<Plan> {
         format: InputFormat::CloudformationTemplateDiff,
         format_version: None,
         tool_version: None,
-        sha256: after.sha256.clone(),
+        sha256: after.sha256().to_string(),
     });
     plan.notes.push(Note {
         kind: NoteKind::Info,
@@ -286,7 +286,9 @@ pub fn diff_templates(before: &Source, after: &Source) -> Result<Plan> {
             "predicted from templates {} (sha256 {}) → {}, without AWS: parameter values, \
              SSM parameters and {{{{resolve:…}}}} references are not compared, and can change \
              resources with an unchanged template",
-            before.path, before.sha256, after.path
+            before.path,
+            before.sha256(),
+            after.path
         ),
     });
     for t in [&old, &new] {

@@ -345,7 +345,7 @@ fn merge_pages<'s>(change_sets: &[&'s Source]) -> Result<Vec<ChangeSetDoc<'s>>> 
     let mut seen_sha: HashSet<&str> = HashSet::new();
     let mut last_pages: Vec<usize> = Vec::new();
     for src in change_sets {
-        if !seen_sha.insert(src.sha256.as_str()) {
+        if !seen_sha.insert(src.sha256()) {
             continue;
         }
         let raw = parse_raw(src)?;
@@ -776,7 +776,7 @@ fn build_plan(
         format: InputFormat::CloudformationChangeset,
         format_version: None,
         tool_version: None,
-        sha256: root_src.sha256.clone(),
+        sha256: root_src.sha256().to_string(),
     });
     let slots = match_templates(root, docs, parent_of, templates, beside_main, claimed);
 
@@ -873,7 +873,7 @@ fn build_plan(
         .filter_map(|s| s.doc)
         .flat_map(|d| docs[d].sources.iter())
         .filter(|s| s.path != root_src.path)
-        .map(|s| format!("{} (sha256 {})", s.path, s.sha256))
+        .map(|s| format!("{} (sha256 {})", s.path, s.sha256()))
         .collect();
     if !others.is_empty() {
         plan.notes.push(Note {

@@ -13,7 +13,7 @@ pub mod terraform;
 use crate::error::{Error, Located, Result};
 use crate::model::Plan;
 use sha2::{Digest, Sha256};
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 /// The exact bytes of one input, as text. Shared (`Arc`) so diagnostics can point into it
 /// without copying a plan of hundreds of megabytes.
@@ -22,15 +22,15 @@ pub struct Source {
     /// As the user named it (`-` for stdin).
     pub path: String,
     pub text: Arc<String>,
-    /// SHA-256 of the bytes as read, lowercase hex.
-    pub sha256: String,
+    /// SHA-256 of the bytes as read, lowercase hex: computed on first use, so `analyze` can
+    /// hash on one core while it parses on the other.
+    sha256: Arc<OnceLock<String>>,
 }
 
 impl Source {
     /// Wrap bytes read from `path`. Invalid UTF-8 is refused with its offset: no supported
     /// format allows it, and guessing an encoding could hide part of a plan.
     pub fn from_bytes(path: &str, bytes: Vec<u8>) -> Result<Source> {
-        let sha256 = hex_sha256(&bytes);
         let text = match String::from_utf8(bytes) {
             Ok(t) => t,
             Err(e) => {
@@ -56,7 +56,7 @@ impl Source {
         Ok(Source {
             path: path.to_string(),
             text: Arc::new(text),
-            sha256,
+            sha256: Arc::default(),
         })
     }
 
@@ -65,9 +65,14 @@ impl Source {
         let text: String = text.into();
         Source {
             path: path.to_string(),
-            sha256: hex_sha256(text.as_bytes()),
+            sha256: Arc::default(),
             text: Arc::new(text),
         }
+    }
+
+    /// SHA-256 of the text (the exact bytes read, which were valid UTF-8), lowercase hex.
+    pub fn sha256(&self) -> &str {
+        self.sha256.get_or_init(|| hex_sha256(self.text.as_bytes()))
     }
 
     /// A diagnostic at byte `offset` of this source.

@@ -368,7 +368,7 @@ fn build(src: &Source, raw: RawPlan<'_>) -> Result<Plan> {
         },
         format_version: Some(version.clone()),
         tool_version: raw.terraform_version.as_ref().map(|v| v.to_string()),
-        sha256: src.sha256.clone(),
+        sha256: String::new(),
     });
     if let Some(note) = check_format_version(src, &version)? {
         plan.notes.push(note);
@@ -577,6 +577,8 @@ fn build(src: &Source, raw: RawPlan<'_>) -> Result<Plan> {
         });
     }
 
+    // Last: by now a second thread has usually finished hashing the input.
+    plan.input.sha256 = src.sha256().to_string();
     if raw.configuration.is_none() && !redacted {
         plan.notes.push(Note {
             kind: NoteKind::PartialGraph,

@@ -390,84 +390,147 @@ fn walk_modules<'n, 'a>(
     modules.insert(path, ModuleInfo { module, parent });
 }
 
-/// Instances of config addresses, and a cache of instance groups by module-instance prefix.
+/// Instances of config addresses, interned so that mapping millions of config-level
+/// dependencies to instances allocates nothing per edge.
 struct Instances<'n> {
     parsed: Vec<Option<InstanceAddr<'n>>>,
-    by_config: BTreeMap<String, Vec<u32>>,
-    groups: HashMap<(String, usize), HashMap<String, Vec<u32>>>,
+    /// Config address → id. Sorted, for "every resource under module X" range queries.
+    ids: BTreeMap<String, u32>,
+    /// Config id → its instances (node indexes).
+    instances: Vec<Vec<u32>>,
+    /// Config id → module call names along its path.
+    module_names: Vec<Vec<&'n str>>,
+    /// Node → interned module-instance prefix id at depth 1..=k, flattened.
+    prefix_start: Vec<u32>,
+    prefixes: Vec<u32>,
+    /// (config id, depth) → prefix id → instances with that prefix.
+    groups: HashMap<(u32, u32), HashMap<u32, Vec<u32>>>,
 }
 
 impl<'n> Instances<'n> {
     fn new(nodes: &'n [Node]) -> Instances<'n> {
-        let mut by_config: BTreeMap<String, Vec<u32>> = BTreeMap::new();
         let parsed: Vec<Option<InstanceAddr<'n>>> =
             nodes.iter().map(|n| parse_instance(&n.address)).collect();
+        let mut ids: BTreeMap<String, u32> = BTreeMap::new();
+        let mut instances: Vec<Vec<u32>> = Vec::new();
+        let mut module_names: Vec<Vec<&'n str>> = Vec::new();
+        let mut prefix_ids: HashMap<String, u32> = HashMap::new();
+        let mut prefix_start = Vec::with_capacity(nodes.len() + 1);
+        let mut prefixes = Vec::new();
+        let mut buf = String::new();
         for (i, p) in parsed.iter().enumerate() {
+            prefix_start.push(prefixes.len() as u32);
+            let Some(p) = p else { continue };
+            buf.clear();
+            for m in &p.modules {
+                buf.push_str("module.");
+                buf.push_str(m.name);
+                if let Some(k) = m.key {
+                    buf.push('[');
+                    buf.push_str(k);
+                    buf.push(']');
+                }
+                buf.push('.');
+                let next = prefix_ids.len() as u32;
+                let id = match prefix_ids.get(buf.as_str()) {
+                    Some(&id) => id,
+                    None => {
+                        prefix_ids.insert(buf.clone(), next);
+                        next
+                    }
+                };
+                prefixes.push(id);
+            }
             // Deposed objects are leftovers: nothing depends on them any more.
             if nodes[i].deposed.is_some() {
                 continue;
             }
-            if let Some(p) = p {
-                by_config
-                    .entry(p.config_address())
-                    .or_default()
-                    .push(i as u32);
-            }
+            let config = p.config_address();
+            let cid = match ids.get(config.as_str()) {
+                Some(&c) => c,
+                None => {
+                    let c = instances.len() as u32;
+                    ids.insert(config, c);
+                    instances.push(Vec::new());
+                    module_names.push(p.modules.iter().map(|m| m.name).collect());
+                    c
+                }
+            };
+            instances[cid as usize].push(i as u32);
         }
+        prefix_start.push(prefixes.len() as u32);
         Instances {
             parsed,
-            by_config,
+            ids,
+            instances,
+            module_names,
+            prefix_start,
+            prefixes,
             groups: HashMap::new(),
         }
     }
 
-    /// Instances of `config_addr` paired with dependent instance `d` whose config module
-    /// path is `d_path`: along the module calls both share, the keys must be equal.
-    fn paired(&mut self, d: u32, d_modules: &[&str], config_addr: &str, out: &mut Vec<u32>) {
-        let Some(all) = self.by_config.get(config_addr) else {
-            return;
-        };
-        let target_modules: Vec<&str> = match self.parsed[all[0] as usize].as_ref() {
-            Some(a) => a.modules.iter().map(|m| m.name).collect(),
-            None => return,
-        };
+    fn id(&self, config_addr: &str) -> Option<u32> {
+        self.ids.get(config_addr).copied()
+    }
+
+    /// Module-instance prefix id of node `n` at `depth` (1-based).
+    fn prefix_of(&self, n: u32, depth: usize) -> Option<u32> {
+        let start = self.prefix_start[n as usize] as usize;
+        let end = self.prefix_start[n as usize + 1] as usize;
+        (depth >= 1 && start + depth <= end).then(|| self.prefixes[start + depth - 1])
+    }
+
+    /// Instances of config `cid` paired with dependent instance `d` (whose module call
+    /// names are `d_modules`): along the module calls both share, the keys must be equal.
+    fn paired(&mut self, d: u32, d_modules: &[&str], cid: u32, out: &mut Vec<u32>) {
         let depth = d_modules
             .iter()
-            .zip(&target_modules)
+            .zip(&self.module_names[cid as usize])
             .take_while(|(a, b)| a == b)
             .count();
+        let all = &self.instances[cid as usize];
         if depth == 0 {
             out.extend(all.iter().copied().filter(|&i| i != d));
             return;
         }
-        let Some(d_prefix) = self.parsed[d as usize]
-            .as_ref()
-            .map(|a| a.module_instance_prefix(depth))
-        else {
+        let Some(d_prefix) = self.prefix_of(d, depth) else {
             return;
         };
-        let key = (config_addr.to_string(), depth);
+        let key = (cid, depth as u32);
         if !self.groups.contains_key(&key) {
-            let mut g: HashMap<String, Vec<u32>> = HashMap::new();
-            for &i in all {
-                if let Some(a) = &self.parsed[i as usize] {
-                    g.entry(a.module_instance_prefix(depth))
-                        .or_default()
-                        .push(i);
+            let mut g: HashMap<u32, Vec<u32>> = HashMap::new();
+            for &i in &self.instances[cid as usize] {
+                if let Some(p) = self.prefix_of(i, depth) {
+                    g.entry(p).or_default().push(i);
                 }
             }
-            self.groups.insert(key.clone(), g);
+            self.groups.insert(key, g);
         }
         if let Some(v) = self.groups.get(&key).and_then(|g| g.get(&d_prefix)) {
             out.extend(v.iter().copied().filter(|&i| i != d));
         }
     }
 
-    fn under_module(&self, prefix: &str) -> Vec<String> {
-        self.by_config
-            .range(prefix.to_string()..)
+    /// Config ids of every resource under a module path (`module.a.`).
+    fn under_module(&self, prefix: &str) -> Vec<u32> {
+        self.ids
+            .range::<str, _>((
+                std::ops::Bound::Included(prefix),
+                std::ops::Bound::Unbounded,
+            ))
             .take_while(|(k, _)| k.starts_with(prefix))
-            .map(|(k, _)| k.clone())
+            .map(|(_, &c)| c)
+            .collect()
+    }
+
+    fn config_names(&self, cids: &[u32]) -> Vec<String> {
+        let mut by_id: Vec<Option<&str>> = vec![None; self.instances.len()];
+        for (k, &c) in &self.ids {
+            by_id[c as usize] = Some(k.as_str());
+        }
+        cids.iter()
+            .filter_map(|&c| by_id[c as usize].map(str::to_string))
             .collect()
     }
 }
@@ -480,27 +543,21 @@ pub(crate) fn derive(input: EdgeInputs<'_, '_>) -> Derived {
 
     let push_targets = |instances: &mut Instances<'_>,
                         edges: &mut Vec<Edge>,
+                        buf: &mut Vec<u32>,
                         d: u32,
                         d_modules: &[&str],
-                        targets: &[(Target, EdgeSource)]| {
-        let mut buf = Vec::new();
-        for (t, source) in targets {
+                        targets: &[(u32, EdgeSource)]| {
+        for &(cid, source) in targets {
             buf.clear();
-            match t {
-                Target::Resource(c) => instances.paired(d, d_modules, c, &mut buf),
-                Target::Module(prefix) => {
-                    for c in instances.under_module(prefix) {
-                        instances.paired(d, d_modules, &c, &mut buf);
-                    }
-                }
-            }
+            instances.paired(d, d_modules, cid, buf);
             edges.extend(buf.iter().map(|&to| Edge {
                 from: d,
                 to,
-                source: *source,
+                source,
             }));
         }
     };
+    let mut buf = Vec::new();
 
     // A. Configuration.
     if let Some(root) = input.configuration.and_then(|c| c.root_module.as_ref()) {
@@ -592,19 +649,33 @@ pub(crate) fn derive(input: EdgeInputs<'_, '_>) -> Derived {
                 if targets.is_empty() {
                     continue;
                 }
-                let Some(dependents) = instances.by_config.get(&abs).cloned() else {
+                let Some(dependents) = instances
+                    .id(&abs)
+                    .map(|c| instances.instances[c as usize].clone())
+                else {
                     continue;
                 };
-                let d_modules: Vec<String> = path
+                let mut ids: Vec<(u32, EdgeSource)> = Vec::with_capacity(targets.len());
+                for (t, source) in &targets {
+                    match t {
+                        Target::Resource(c) => ids.extend(instances.id(c).map(|c| (c, *source))),
+                        Target::Module(prefix) => ids.extend(
+                            instances
+                                .under_module(prefix)
+                                .into_iter()
+                                .map(|c| (c, *source)),
+                        ),
+                    }
+                }
+                let d_modules: Vec<&str> = path
                     .split('.')
                     .collect::<Vec<_>>()
                     .chunks(2)
                     .filter(|c| c.len() == 2 && c[0] == "module")
-                    .map(|c| c[1].to_string())
+                    .map(|c| c[1])
                     .collect();
-                let d_modules: Vec<&str> = d_modules.iter().map(String::as_str).collect();
                 for d in dependents {
-                    push_targets(&mut instances, &mut edges, d, &d_modules, &targets);
+                    push_targets(&mut instances, &mut edges, &mut buf, d, &d_modules, &ids);
                 }
             }
         }
@@ -619,17 +690,14 @@ pub(crate) fn derive(input: EdgeInputs<'_, '_>) -> Derived {
                 .collect();
             for name in names {
                 let r = resolver.resolve_output("", &name);
-                let mut addrs: Vec<String> = Vec::new();
+                let mut cids: Vec<u32> = Vec::new();
                 for t in r.iter() {
                     match t {
-                        Target::Resource(c) => {
-                            if instances.by_config.contains_key(c) {
-                                addrs.push(c.clone());
-                            }
-                        }
-                        Target::Module(p) => addrs.extend(instances.under_module(p)),
+                        Target::Resource(c) => cids.extend(instances.id(c)),
+                        Target::Module(p) => cids.extend(instances.under_module(p)),
                     }
                 }
+                let mut addrs = instances.config_names(&cids);
                 addrs.sort();
                 addrs.dedup();
                 output_refs.insert(name, addrs);
@@ -655,24 +723,26 @@ pub(crate) fn derive(input: EdgeInputs<'_, '_>) -> Derived {
         let mut targets = Vec::with_capacity(deps.len());
         for dep in deps.iter() {
             let dep = dep.as_ref();
-            let resolved = if instances.by_config.contains_key(dep) {
-                Some(dep)
-            } else {
-                moves
-                    .get(dep)
-                    .copied()
-                    .filter(|m| instances.by_config.contains_key(*m))
-            };
+            let resolved = instances
+                .id(dep)
+                .or_else(|| moves.get(dep).and_then(|m| instances.id(m)));
             match resolved {
-                Some(r) => {
-                    targets.push((Target::Resource(r.to_string()), EdgeSource::StateDependsOn))
-                }
+                Some(c) => targets.push((c, EdgeSource::StateDependsOn)),
                 None => {
-                    stale.insert(dep.to_string());
+                    if !stale.contains(dep) {
+                        stale.insert(dep.to_string());
+                    }
                 }
             }
         }
-        push_targets(&mut instances, &mut edges, *d, &d_modules, &targets);
+        push_targets(
+            &mut instances,
+            &mut edges,
+            &mut buf,
+            *d,
+            &d_modules,
+            &targets,
+        );
     }
     if !stale.is_empty() {
         let shown: Vec<&str> = stale.iter().take(10).map(String::as_str).collect();
