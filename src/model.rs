@@ -186,6 +186,10 @@ pub struct Change {
     /// Deletion/replacement is mitigated: the old object is retained or snapshotted.
     /// The text says how (`DeletionPolicy: Retain`, `PolicyAction: Snapshot` …).
     pub mitigation: Option<String>,
+    /// For a delete: the address of a create in the same plan that looks like the same object
+    /// moved or renamed (a `moved` block would turn both into a no-op). Set by the parser,
+    /// which knows the format's address syntax.
+    pub move_candidate: Option<String>,
 }
 
 /// One resource instance: a node of the graph.

@@ -7,4 +7,5 @@ mod common;
 mod hook;
 mod redaction;
 mod reports;
+mod rules;
 mod terraform;

@@ -480,6 +480,7 @@ fn make_change(p: Predicted, resource_type: &str, mitigation: Option<String>) ->
         moved_from: None,
         importing: false,
         mitigation,
+        move_candidate: None,
     }
 }
 

@@ -1084,6 +1084,7 @@ fn convert_change(rc: &RawResourceChange, template: Option<&Template>) -> Change
         moved_from: None,
         importing: rc.action == RawAction::Import,
         mitigation,
+        move_candidate: None,
     }
 }
 

@@ -434,6 +434,8 @@ fn build(src: &Source, raw: RawPlan<'_>) -> Result<Plan> {
         plan.nodes.push(node);
     }
 
+    find_move_candidates(&mut plan.nodes);
+
     // Deferred changes: not planned now, but the plan is not the whole story.
     if let Some(deferred) = &raw.deferred_changes {
         if !deferred.is_empty() {
@@ -691,7 +693,99 @@ fn change_node(src: &Source, rc: &RawResourceChange<'_>) -> Result<Node> {
                 .map(|p| p.to_string()),
             importing: rc.change.importing.is_some(),
             mitigation: None,
+            move_candidate: None,
         }),
         address,
     })
+}
+
+/// Pair deletes with creates of the same type that look like the same object under a new
+/// address: a missing `moved` block. Three shapes, tried in order, each create used once:
+/// 1. `count` ↔ `for_each` (or none ↔ either): same config address, different key kind;
+/// 2. module renamed or moved: same resource part and key, different module path;
+/// 3. resource renamed: same module instance and key, and the only delete/create pair of
+///    that type there.
+fn find_move_candidates(nodes: &mut [Node]) {
+    let is = |n: &Node, a: Action| {
+        n.deposed.is_none() && n.mode == Mode::Managed && n.action() == Some(a)
+    };
+    let deletes: Vec<usize> = (0..nodes.len())
+        .filter(|&i| is(&nodes[i], Action::Delete))
+        .collect();
+    let creates: Vec<usize> = (0..nodes.len())
+        .filter(|&i| is(&nodes[i], Action::Create))
+        .collect();
+    if deletes.is_empty() || creates.is_empty() {
+        return;
+    }
+    let parsed = |i: usize| parse_instance(&nodes[i].address);
+    let key_kind = |k: Option<&str>| match k {
+        None => 0,
+        Some(k) if k.starts_with('"') => 2,
+        Some(_) => 1,
+    };
+    let mut used = vec![false; nodes.len()];
+    let mut pairs: Vec<(usize, usize)> = Vec::new();
+    type Shape = fn(&InstanceAddr<'_>, &InstanceAddr<'_>, &dyn Fn(Option<&str>) -> u8) -> bool;
+    let shapes: [Shape; 2] = [
+        |d, c, kind| d.config_address() == c.config_address() && kind(d.key) != kind(c.key),
+        |d, c, _| {
+            d.resource == c.resource
+                && d.key == c.key
+                && d.module_instance_prefix(d.modules.len())
+                    != c.module_instance_prefix(c.modules.len())
+        },
+    ];
+    for shape in shapes {
+        for &d in &deletes {
+            if used[d] {
+                continue;
+            }
+            let Some(da) = parsed(d) else { continue };
+            let found = creates.iter().copied().find(|&c| {
+                !used[c]
+                    && nodes[c].resource_type == nodes[d].resource_type
+                    && parsed(c).is_some_and(|ca| shape(&da, &ca, &key_kind))
+            });
+            if let Some(c) = found {
+                used[d] = true;
+                used[c] = true;
+                pairs.push((d, c));
+            }
+        }
+    }
+    // Renames: exactly one unpaired delete and one unpaired create of a type in one module
+    // instance, with the same key.
+    let mut groups: HashMap<(String, String), (Vec<usize>, Vec<usize>)> = HashMap::new();
+    for (list, is_delete) in [(&deletes, true), (&creates, false)] {
+        for &i in list.iter().filter(|&&i| !used[i]) {
+            if let Some(a) = parsed(i) {
+                let g = groups
+                    .entry((
+                        a.module_instance_prefix(a.modules.len()),
+                        nodes[i].resource_type.clone(),
+                    ))
+                    .or_default();
+                if is_delete {
+                    g.0.push(i)
+                } else {
+                    g.1.push(i)
+                }
+            }
+        }
+    }
+    for (d, c) in groups.into_values() {
+        if let ([d], [c]) = (d.as_slice(), c.as_slice()) {
+            let same_key = parsed(*d).map(|a| a.key) == parsed(*c).map(|a| a.key);
+            if same_key {
+                pairs.push((*d, *c));
+            }
+        }
+    }
+    for (d, c) in pairs {
+        let to = nodes[c].address.clone();
+        if let Some(ch) = nodes[d].change.as_mut() {
+            ch.move_candidate = Some(to);
+        }
+    }
 }

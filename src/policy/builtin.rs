@@ -35,6 +35,10 @@ pub const BUILTIN_RULES: &[(&str, &str)] = &[
         include_str!("../../rules/plan-incomplete.yaml"),
     ),
     (
+        "possible-missing-moved-block.yaml",
+        include_str!("../../rules/possible-missing-moved-block.yaml"),
+    ),
+    (
         "removed-from-configuration.yaml",
         include_str!("../../rules/removed-from-configuration.yaml"),
     ),

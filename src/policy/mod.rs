@@ -398,6 +398,11 @@ pub(crate) fn node_matches(m: &Matcher, a: &Analysis, n: &Node, d: Option<&Destr
     if s.importing.is_some_and(|want| want != change.importing) {
         return false;
     }
+    if s.move_candidate
+        .is_some_and(|want| want != change.move_candidate.is_some())
+    {
+        return false;
+    }
     let needs_blast =
         s.min_dependents.is_some() || m.dependent_types.is_some() || s.root_cause.is_some();
     if needs_blast {
@@ -476,6 +481,9 @@ fn resource_value(key: &str, a: &Analysis, n: &Node, d: Option<&Destructive>) ->
             .map_or_else(|| n.display_address(), |r| a.node(r).display_address()),
         "moved_from" => change
             .and_then(|c| c.moved_from.clone())
+            .unwrap_or_else(|| "none".into()),
+        "moved_to" => change
+            .and_then(|c| c.move_candidate.clone())
             .unwrap_or_else(|| "none".into()),
         _ => String::new(),
     }

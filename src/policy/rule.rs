@@ -113,6 +113,9 @@ pub struct MatchSpec {
     /// The change also imports an object.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub importing: Option<bool>,
+    /// A delete that looks like a move or rename of a create in the same plan.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub move_candidate: Option<bool>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq)]
@@ -156,6 +159,7 @@ pub const RESOURCE_PLACEHOLDERS: &[&str] = &[
     "explains",
     "root_cause",
     "moved_from",
+    "moved_to",
 ];
 pub const PLAN_PLACEHOLDERS: &[&str] =
     &["destroyed", "managed", "share", "root_causes", "incomplete"];
