@@ -406,3 +406,23 @@ fn config_is_found_from_a_subdirectory() {
     assert_eq!(v["fail_on"], "critical");
     assert_eq!(out.status.code(), Some(0));
 }
+
+/// The built-in rules table in docs/rules.md, generated from the rule files.
+#[test]
+fn docs_rules_table() {
+    let policy = Policy::builtin().expect("rules");
+    let mut table = String::from("| id | severity | summary |\n|---|---|---|\n");
+    for r in &policy.rules {
+        table.push_str(&format!("| `{}` | {} | {} |\n", r.spec.id, r.spec.severity, r.spec.summary));
+    }
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/docs/rules.md");
+    let doc = std::fs::read_to_string(path).expect("docs/rules.md");
+    let (start, end) = ("<!-- rules:start -->\n", "<!-- rules:end -->");
+    let a = doc.find(start).expect("start marker") + start.len();
+    let b = doc.find(end).expect("end marker");
+    if std::env::var_os("UPDATE_DOCS").is_some() {
+        std::fs::write(path, format!("{}{}{}", &doc[..a], table, &doc[b..])).expect("write");
+        return;
+    }
+    assert_eq!(&doc[a..b], table, "docs/rules.md is stale: run UPDATE_DOCS=1 cargo test docs_rules_table");
+}
