@@ -413,7 +413,10 @@ fn docs_rules_table() {
     let policy = Policy::builtin().expect("rules");
     let mut table = String::from("| id | severity | summary |\n|---|---|---|\n");
     for r in &policy.rules {
-        table.push_str(&format!("| `{}` | {} | {} |\n", r.spec.id, r.spec.severity, r.spec.summary));
+        table.push_str(&format!(
+            "| `{}` | {} | {} |\n",
+            r.spec.id, r.spec.severity, r.spec.summary
+        ));
     }
     let path = concat!(env!("CARGO_MANIFEST_DIR"), "/docs/rules.md");
     let doc = std::fs::read_to_string(path).expect("docs/rules.md");
@@ -424,5 +427,9 @@ fn docs_rules_table() {
         std::fs::write(path, format!("{}{}{}", &doc[..a], table, &doc[b..])).expect("write");
         return;
     }
-    assert_eq!(&doc[a..b], table, "docs/rules.md is stale: run UPDATE_DOCS=1 cargo test docs_rules_table");
+    assert_eq!(
+        &doc[a..b],
+        table,
+        "docs/rules.md is stale: run UPDATE_DOCS=1 cargo test docs_rules_table"
+    );
 }

@@ -143,17 +143,68 @@ pub(crate) struct RawStateResource<'a> {
     resource_type: Option<Str<'a>>,
     #[serde(borrow)]
     provider_name: Option<Str<'a>>,
-    #[serde(borrow, default)]
-    depends_on: Vec<Str<'a>>,
+    #[serde(default)]
+    depends_on: DependsOn,
     #[serde(borrow)]
     deposed_key: Option<Str<'a>>,
+}
+
+thread_local! {
+    /// Names met in `prior_state` `depends_on` lists during the current parse. The lists are
+    /// transitive, so a 100k-resource state repeats a few thousand names millions of times;
+    /// interning them (4 bytes an entry instead of a 24-byte string slice) keeps peak memory
+    /// near the size of the input. Reset at the start of every parse on this thread.
+    static DEPENDS_ON_NAMES: std::cell::RefCell<(HashMap<String, u32>, Vec<String>)> =
+        std::cell::RefCell::default();
+}
+
+/// A `depends_on` list as ids into [`DEPENDS_ON_NAMES`].
+#[derive(Default)]
+pub(crate) struct DependsOn(pub(crate) Vec<u32>);
+
+impl<'de> Deserialize<'de> for DependsOn {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        struct V;
+        impl<'de> serde::de::Visitor<'de> for V {
+            type Value = DependsOn;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a list of resource addresses")
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(
+                self,
+                mut seq: A,
+            ) -> std::result::Result<DependsOn, A::Error> {
+                let mut ids = Vec::new();
+                while let Some(name) = seq.next_element::<Str<'de>>()? {
+                    let id = DEPENDS_ON_NAMES.with(|t| {
+                        let (index, names) = &mut *t.borrow_mut();
+                        match index.get(name.as_ref()) {
+                            Some(&id) => id,
+                            None => {
+                                let id = names.len() as u32;
+                                index.insert(name.to_string(), id);
+                                names.push(name.into_owned());
+                                id
+                            }
+                        }
+                    });
+                    ids.push(id);
+                }
+                Ok(DependsOn(ids))
+            }
+        }
+        d.deserialize_seq(V)
+    }
 }
 
 /// Parse one Terraform/OpenTofu plan JSON document.
 pub fn parse(src: &Source) -> Result<Plan> {
     let text = src.text.as_str();
-    let raw: RawPlan<'_> = serde_json::from_str(text).map_err(|e| json_error(src, &e))?;
-    build(src, raw)
+    DEPENDS_ON_NAMES.with(|t| *t.borrow_mut() = Default::default());
+    let parsed: std::result::Result<RawPlan<'_>, _> = serde_json::from_str(text);
+    let depends_on_names = DEPENDS_ON_NAMES.with(|t| std::mem::take(&mut t.borrow_mut().1));
+    let raw = parsed.map_err(|e| json_error(src, &e))?;
+    build(src, raw, &depends_on_names)
 }
 
 fn json_error(src: &Source, e: &serde_json::Error) -> Error {
@@ -344,7 +395,7 @@ fn render_path(steps: &[serde_json::Value]) -> String {
     s
 }
 
-fn build(src: &Source, raw: RawPlan<'_>) -> Result<Plan> {
+fn build(src: &Source, mut raw: RawPlan<'_>, depends_on_names: &[String]) -> Result<Plan> {
     let redacted = raw.format_version.is_none() && raw.plan_format_version.is_some();
     let looks_like_plan = redacted
         || raw.planned_values.is_some()
@@ -405,7 +456,7 @@ fn build(src: &Source, raw: RawPlan<'_>) -> Result<Plan> {
     // Nodes from planned changes.
     let mut index: HashMap<(String, Option<String>), u32> = HashMap::new();
     let mut moves: Vec<(String, String)> = Vec::new();
-    let changes = raw.resource_changes.unwrap_or_default();
+    let changes = raw.resource_changes.take().unwrap_or_default();
     plan.nodes.reserve(changes.len());
     for rc in &changes {
         let node = change_node(src, rc)?;
@@ -434,6 +485,8 @@ fn build(src: &Source, raw: RawPlan<'_>) -> Result<Plan> {
         plan.nodes.push(node);
     }
 
+    // The raw entries are no longer needed: free them before the graph is built.
+    drop(changes);
     find_move_candidates(&mut plan.nodes);
 
     // Deferred changes: not planned now, but the plan is not the whole story.
@@ -550,8 +603,9 @@ fn build(src: &Source, raw: RawPlan<'_>) -> Result<Plan> {
         state: state_resources
             .iter()
             .zip(&state_node_of)
-            .map(|(r, &i)| (i, r.depends_on.as_slice()))
+            .map(|(r, &i)| (i, r.depends_on.0.as_slice()))
             .collect(),
+        depends_on_names,
         moves: &moves,
     };
     let derived = graph_edges::derive(edges_input);

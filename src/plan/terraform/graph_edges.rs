@@ -178,8 +178,9 @@ impl<'de: 'a, 'a> Visitor<'de> for Collect<'_, 'a> {
 pub(crate) struct EdgeInputs<'n, 'a> {
     pub nodes: &'n [Node],
     pub configuration: Option<&'n RawConfig<'a>>,
-    /// (node index, its prior_state `depends_on`).
-    pub state: Vec<(u32, &'n [Str<'a>])>,
+    /// (node index, its prior_state `depends_on` as ids into `depends_on_names`).
+    pub state: Vec<(u32, &'n [u32])>,
+    pub depends_on_names: &'n [String],
     /// (old config address, new config address) from `previous_address`.
     pub moves: &'n [(String, String)],
 }
@@ -712,6 +713,7 @@ pub(crate) fn derive(input: EdgeInputs<'_, '_>) -> Derived {
         .map(|(a, b)| (a.as_str(), b.as_str()))
         .collect();
     let mut stale: BTreeSet<String> = BTreeSet::new();
+    let mut resolved_names: Vec<Option<Option<u32>>> = vec![None; input.depends_on_names.len()];
     for (d, deps) in &input.state {
         if deps.is_empty() {
             continue;
@@ -721,18 +723,20 @@ pub(crate) fn derive(input: EdgeInputs<'_, '_>) -> Derived {
             None => continue,
         };
         let mut targets = Vec::with_capacity(deps.len());
-        for dep in deps.iter() {
-            let dep = dep.as_ref();
-            let resolved = instances
-                .id(dep)
-                .or_else(|| moves.get(dep).and_then(|m| instances.id(m)));
-            match resolved {
-                Some(c) => targets.push((c, EdgeSource::StateDependsOn)),
-                None => {
-                    if !stale.contains(dep) {
-                        stale.insert(dep.to_string());
-                    }
+        for &dep in deps.iter() {
+            // Each distinct name is resolved once, however often it is listed.
+            let resolved = *resolved_names[dep as usize].get_or_insert_with(|| {
+                let name = input.depends_on_names[dep as usize].as_str();
+                let id = instances
+                    .id(name)
+                    .or_else(|| moves.get(name).and_then(|m| instances.id(m)));
+                if id.is_none() {
+                    stale.insert(name.to_string());
                 }
+                id
+            });
+            if let Some(c) = resolved {
+                targets.push((c, EdgeSource::StateDependsOn));
             }
         }
         push_targets(
