@@ -5,5 +5,6 @@ mod cli;
 mod cloudformation;
 mod common;
 mod redaction;
+mod report_formats;
 mod reports;
 mod terraform;

@@ -15,7 +15,7 @@
 //! - HCP Terraform's redacted plans have no configuration or prior state: read, with a note
 //!   that the graph is partial.
 
-mod address;
+pub mod address;
 mod graph_edges;
 
 pub use address::{config_address, parse_instance, steps, InstanceAddr, Step};
@@ -510,6 +510,7 @@ fn build(src: &Source, raw: RawPlan<'_>) -> Result<Plan> {
                     mode,
                     provider: r.provider_name.as_ref().map(|p| p.to_string()),
                     change: None,
+                    source: None,
                 });
                 index.insert(key, i);
                 i
@@ -691,5 +692,6 @@ fn change_node(src: &Source, rc: &RawResourceChange<'_>) -> Result<Node> {
             mitigation: None,
         }),
         address,
+        source: None,
     })
 }
