@@ -457,14 +457,26 @@ fn from_yaml(
 /// A template on one line maps every resource to that line. No values are kept.
 fn key_lines(text: &str) -> HashMap<&str, usize> {
     let mut out = HashMap::new();
-    let mut in_resources = false;
+    // Indentation of `Resources`, then of the logical IDs (the first key after it): only
+    // keys at that depth are logical IDs, so a property named like a resource is skipped.
+    let mut resources_indent: Option<usize> = None;
+    let mut id_indent: Option<usize> = None;
     for (i, line) in text.lines().enumerate() {
         let Some(key) = line_key(line) else { continue };
-        if !in_resources {
-            in_resources = key == "Resources";
+        let indent = line.len() - line.trim_start().len();
+        let Some(top) = resources_indent else {
+            if key == "Resources" {
+                resources_indent = Some(indent);
+            }
             continue;
+        };
+        if indent <= top && id_indent.is_some_and(|d| d > top) {
+            break; // the next top-level section
         }
-        out.entry(key).or_insert(i + 1);
+        let depth = *id_indent.get_or_insert(indent);
+        if indent == depth {
+            out.entry(key).or_insert(i + 1);
+        }
     }
     out
 }
@@ -1203,5 +1215,30 @@ mod tests {
                 },
             ]
         );
+    }
+}
+
+#[cfg(test)]
+mod key_line_tests {
+    use super::key_lines;
+
+    #[test]
+    fn logical_ids_only_at_their_depth() {
+        let yaml = "AWSTemplateFormatVersion: '2010-09-09'\nParameters:\n  Bucket:\n    Type: String\nResources:\n  Queue:\n    Type: AWS::SQS::Queue\n    Properties:\n      Bucket: x\n  Bucket:\n    Type: AWS::S3::Bucket\n  'Quoted':\n    Type: AWS::SNS::Topic\nOutputs:\n  Other:\n    Value: 1\n";
+        let lines = key_lines(yaml);
+        assert_eq!(lines.get("Queue"), Some(&6));
+        assert_eq!(
+            lines.get("Bucket"),
+            Some(&10),
+            "not the property, not the parameter"
+        );
+        assert_eq!(lines.get("Quoted"), Some(&12));
+        assert_eq!(lines.get("Other"), None, "outputs are not resources");
+        assert_eq!(lines.get("Type"), None);
+        let json = "{\n  \"Resources\": {\n    \"A\": {\n      \"Type\": \"X\"\n    },\n    \"B\": {\"Type\": \"Y\"}\n  },\n  \"Outputs\": {\n    \"C\": {}\n  }\n}\n";
+        let lines = key_lines(json);
+        assert_eq!(lines.get("A"), Some(&3));
+        assert_eq!(lines.get("B"), Some(&6));
+        assert_eq!(lines.get("C"), None);
     }
 }

@@ -400,7 +400,11 @@ fn fit_findings(r: &Report<'_>, list: &[&Finding], budget: usize, cut: &mut Vec<
             listed.join(", ")
         );
     }
-    let title = format!("### Other findings ({})\n\n", list.len());
+    let title = if list.is_empty() {
+        "### Other findings\n".to_string()
+    } else {
+        format!("### Other findings ({})\n\n", list.len())
+    };
     let (rows, shown) = fit_rows(
         list.iter().map(|f| finding_row(f)),
         budget.saturating_sub(title.len() + tail.len() + FINDINGS_HEAD.len() + 200),
