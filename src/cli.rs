@@ -39,6 +39,46 @@ pub enum Command {
         #[arg(long)]
         force: bool,
     },
+    /// Draw the resource graph (or only the blast radius of destructive changes) as Graphviz
+    /// DOT or Mermaid, nodes coloured by action.
+    Graph(GraphArgs),
+    /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the man page (roff) generated from these command-line definitions.
+    Man,
+}
+
+#[derive(Args, Debug)]
+pub struct GraphArgs {
+    /// Plan JSON, binary plan files, change sets (JSON/YAML); `-` reads stdin.
+    #[arg(value_name = "INPUT", required = true)]
+    pub inputs: Vec<String>,
+    /// CloudFormation template of a change set's stack (repeatable).
+    #[arg(long, value_name = "FILE")]
+    pub template: Vec<String>,
+    /// Binary used to turn binary plan files into JSON.
+    #[arg(long, value_name = "PATH")]
+    pub terraform_bin: Option<String>,
+    #[arg(long, value_enum, default_value_t = GraphFormatArg::Dot)]
+    pub format: GraphFormatArg,
+    /// Only destructive changes and everything that depends on them.
+    #[arg(long)]
+    pub blast_radius: bool,
+    /// Label each edge with why it exists (configuration reference, CloudFormation Ref …).
+    #[arg(long)]
+    pub edge_labels: bool,
+    /// Write the graph here instead of stdout.
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub output: Option<PathBuf>,
+}
+
+#[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum GraphFormatArg {
+    Dot,
+    Mermaid,
 }
 
 #[derive(Args, Debug)]
@@ -154,6 +194,10 @@ pub struct ReportArgs {
     /// Items shown per list in the text report before summarising.
     #[arg(long, value_name = "N", default_value_t = 10)]
     pub max_items: usize,
+    /// Terraform configuration directory: locate each resource's `resource` block (following
+    /// local module sources) so SARIF, GitHub and GitLab reports point at .tf lines.
+    #[arg(long, value_name = "DIR")]
+    pub source_dir: Option<PathBuf>,
     /// Judge waiver expiry as of this date (YYYY-MM-DD) instead of today.
     #[arg(long, value_name = "DATE", hide = true)]
     pub today: Option<String>,
@@ -163,6 +207,14 @@ pub struct ReportArgs {
 pub enum OutputFormat {
     Text,
     Json,
+    /// SARIF 2.1.0 (GitHub code scanning).
+    Sarif,
+    /// Pull-request comment (fits GitHub's limit).
+    Markdown,
+    /// GitHub Actions annotations; appends Markdown to $GITHUB_STEP_SUMMARY when set.
+    Github,
+    /// GitLab Code Quality JSON.
+    Gitlab,
 }
 
 #[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]

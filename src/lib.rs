@@ -35,6 +35,7 @@ pub fn analyze(sources: &[plan::Source], templates: &[plan::Source]) -> Result<A
 }
 pub mod policy;
 pub mod report;
+pub mod source_map;
 
 /// Predict a CloudFormation change set from the deployed and the new template, and analyse it.
 pub fn analyze_template_diff(before: &plan::Source, after: &plan::Source) -> Result<Analysis> {

@@ -203,6 +203,18 @@ pub struct Node {
     pub mode: Mode,
     pub provider: Option<String>,
     pub change: Option<Change>,
+    /// Where the resource is declared (template or `.tf` file and line), when known.
+    /// CloudFormation: filled from the template; Terraform: by [`crate::source_map`] when
+    /// the configuration directory is given. Reports use it to point at code.
+    pub source: Option<SourceLocation>,
+}
+
+/// A declaration in a file: the path as the user gave it (or joined under the source
+/// directory), and the 1-based line of the resource's logical ID or `resource` block.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+pub struct SourceLocation {
+    pub path: String,
+    pub line: usize,
 }
 
 impl Node {

@@ -5,8 +5,8 @@
 //! planguard reads is ever modified.
 
 use crate::cli::{
-    CheckArgs, Cli, ColorChoice, Command, OutputFormat, PolicyArgs, ReportArgs, RulesCommand,
-    SeverityArg,
+    CheckArgs, Cli, ColorChoice, Command, GraphArgs, GraphFormatArg, OutputFormat, PolicyArgs,
+    ReportArgs, RulesCommand, SeverityArg,
 };
 use miette::Result;
 use planguard::error::Error;
@@ -33,7 +33,74 @@ pub fn run(cli: Cli) -> Result<u8, Error> {
         Command::Rules(cmd) => rules(cmd),
         Command::Init { force } => init(force),
         Command::Hook(args) => hook(args),
+        Command::Graph(args) => graph(args),
+        Command::Completions { shell } => {
+            let mut cmd = <Cli as clap::CommandFactory>::command();
+            let mut out = Vec::new();
+            clap_complete::generate(shell, &mut cmd, "planguard", &mut out);
+            write_output(None, &String::from_utf8_lossy(&out))?;
+            Ok(0)
+        }
+        Command::Man => {
+            let cmd = <Cli as clap::CommandFactory>::command();
+            let mut out = Vec::new();
+            clap_mangen::Man::new(cmd)
+                .render(&mut out)
+                .map_err(|e| io_error("<man page>", e))?;
+            write_output(None, &String::from_utf8_lossy(&out))?;
+            Ok(0)
+        }
     }
+}
+
+/// Read inputs (and templates: named, else found beside change sets) and analyse them.
+/// Returns the Terraform sources too, for `--source-dir`.
+fn read_and_analyze(
+    inputs: &[String],
+    template: &[String],
+    terraform_bin: Option<&str>,
+) -> Result<(planguard::Analysis, Vec<Source>), Error> {
+    let mut sources = Vec::new();
+    for p in inputs {
+        sources.push(read_source(p, terraform_bin)?);
+    }
+    let mut templates = Vec::new();
+    for t in template {
+        templates.push(read_source(t, None)?);
+    }
+    let mut terraform = Vec::new();
+    for src in &sources {
+        match planguard::plan::detect(src)? {
+            planguard::plan::Detected::CloudformationChangeSet if template.is_empty() => {
+                templates.extend(planguard::plan::cloudformation::find_templates_beside(
+                    &src.path,
+                )?);
+            }
+            planguard::plan::Detected::TerraformJson => terraform.push(src.clone()),
+            _ => {}
+        }
+    }
+    let analysis = planguard::analyze(&sources, &templates)?;
+    Ok((analysis, terraform))
+}
+
+fn graph(args: GraphArgs) -> Result<u8, Error> {
+    use planguard::report::graph::{render_analysis, GraphFormat, GraphOptions};
+    let (analysis, _) =
+        read_and_analyze(&args.inputs, &args.template, args.terraform_bin.as_deref())?;
+    let text = render_analysis(
+        &analysis,
+        GraphOptions {
+            format: match args.format {
+                GraphFormatArg::Dot => GraphFormat::Dot,
+                GraphFormatArg::Mermaid => GraphFormat::Mermaid,
+            },
+            blast_radius: args.blast_radius,
+            edge_labels: args.edge_labels,
+        },
+    );
+    write_output(args.output.as_deref(), &text)?;
+    Ok(0)
 }
 
 fn severity(s: SeverityArg) -> Severity {
@@ -213,6 +280,16 @@ fn write_output(output: Option<&Path>, text: &str) -> Result<(), Error> {
     }
 }
 
+fn append(path: &Path, text: &str) -> Result<(), Error> {
+    let mut f = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(path)
+        .map_err(|e| io_error(&path.display().to_string(), e))?;
+    f.write_all(text.as_bytes())
+        .map_err(|e| io_error(&path.display().to_string(), e))
+}
+
 fn check(args: CheckArgs) -> Result<u8, Error> {
     if let (Some(before), Some(after)) = (&args.before, &args.after) {
         let before = read_source(before, None)?;
@@ -230,25 +307,19 @@ fn check(args: CheckArgs) -> Result<u8, Error> {
     }
     // Policy first: a broken config is reported before any expensive parsing.
     let policy = policy_for(&args.report)?;
-    let mut sources = Vec::new();
-    for p in &args.inputs {
-        sources.push(read_source(p, args.terraform_bin.as_deref())?);
-    }
-    let mut templates = Vec::new();
-    for t in &args.template {
-        templates.push(read_source(t, None)?);
-    }
-    if args.template.is_empty() {
-        for src in &sources {
-            if planguard::plan::detect(src)? == planguard::plan::Detected::CloudformationChangeSet {
-                templates.extend(planguard::plan::cloudformation::find_templates_beside(
-                    &src.path,
-                )?);
-            }
+    let (mut analysis, terraform) =
+        read_and_analyze(&args.inputs, &args.template, args.terraform_bin.as_deref())?;
+    if let Some(dir) = &args.report.source_dir {
+        if !dir.is_dir() {
+            return Err(Error::usage(
+                format!("--source-dir {}: not a directory", dir.display()),
+                Some("give the Terraform configuration directory the plan was made in".into()),
+            ));
         }
+        let refs: Vec<&Source> = terraform.iter().collect();
+        planguard::source_map::locate_terraform(&mut analysis, &refs, dir);
     }
-    let analysis = planguard::analyze(&sources, &templates)?;
-    drop(sources);
+    drop(terraform);
     report_with(&analysis, &policy, &args.report)
 }
 
@@ -279,7 +350,18 @@ fn report_with(
     let format = match args.format {
         OutputFormat::Text => Format::Text,
         OutputFormat::Json => Format::Json,
+        OutputFormat::Sarif => Format::Sarif,
+        OutputFormat::Markdown => Format::Markdown,
+        OutputFormat::Github => Format::Github,
+        OutputFormat::Gitlab => Format::Gitlab,
     };
+    if format == Format::Github {
+        // The job summary gets the same Markdown a pull-request comment would.
+        if let Some(path) = std::env::var_os("GITHUB_STEP_SUMMARY").filter(|p| !p.is_empty()) {
+            let md = report::render(&report, Format::Markdown, TextOptions::default());
+            append(Path::new(&path), &md)?;
+        }
+    }
     let to_terminal = args.output.is_none() && std::io::stdout().is_terminal();
     let text = report::render(
         &report,

@@ -6,6 +6,7 @@ mod cloudformation;
 mod common;
 mod hook;
 mod redaction;
+mod report_formats;
 mod reports;
 mod rules;
 mod terraform;

@@ -205,6 +205,8 @@ pub struct Resource {
     pub condition: Option<String>,
     /// The resource definition as written, for template diffs. Never copied into the model.
     pub definition: TValue,
+    /// 1-based line of the logical ID in the template text (reports point at it).
+    pub line: Option<usize>,
 }
 
 /// One `Outputs` entry.
@@ -449,6 +451,61 @@ fn from_yaml(
     })
 }
 
+/// Line of the first key of each line after the `Resources` key: in a pretty-printed JSON
+/// or a YAML template, every logical ID starts its own line, and the first time a key is
+/// seen after `Resources` is its definition (properties come after their resource's ID).
+/// A template on one line maps every resource to that line. No values are kept.
+fn key_lines(text: &str) -> HashMap<&str, usize> {
+    let mut out = HashMap::new();
+    // Indentation of `Resources`, then of the logical IDs (the first key after it): only
+    // keys at that depth are logical IDs, so a property named like a resource is skipped.
+    let mut resources_indent: Option<usize> = None;
+    let mut id_indent: Option<usize> = None;
+    for (i, line) in text.lines().enumerate() {
+        let Some(key) = line_key(line) else { continue };
+        let indent = line.len() - line.trim_start().len();
+        let Some(top) = resources_indent else {
+            if key == "Resources" {
+                resources_indent = Some(indent);
+            }
+            continue;
+        };
+        if indent <= top && id_indent.is_some_and(|d| d > top) {
+            break; // the next top-level section
+        }
+        let depth = *id_indent.get_or_insert(indent);
+        if indent == depth {
+            out.entry(key).or_insert(i + 1);
+        }
+    }
+    out
+}
+
+/// The key a line starts with: `"Key":`, `'Key':` or `Key:` (after indentation, `{` or `,`).
+fn line_key(line: &str) -> Option<&str> {
+    let t = line
+        .trim_start()
+        .trim_start_matches(['{', ','])
+        .trim_start();
+    let (key, rest) = if let Some(q) = t.strip_prefix('"') {
+        let end = q.find('"')?;
+        (&q[..end], &q[end + 1..])
+    } else if let Some(q) = t.strip_prefix('\'') {
+        let end = q.find('\'')?;
+        (&q[..end], &q[end + 1..])
+    } else {
+        let end = t.find(':')?;
+        let key = &t[..end];
+        if key.is_empty() || key.contains([' ', '#', '-', '[', '{']) {
+            return None;
+        }
+        (key, &t[end..])
+    };
+    let quoted = t.starts_with(['"', '\'']);
+    let after = rest.trim_start().strip_prefix(':')?;
+    (quoted || after.is_empty() || after.starts_with([' ', '\t', '\r'])).then_some(key)
+}
+
 fn template_error(src: &Source, near: &str, message: String, help: &str) -> Error {
     let offset = if near.is_empty() {
         0
@@ -480,6 +537,7 @@ fn build_template(src: &Source, root: &TValue) -> Result<Template> {
         ));
     };
     let mut transformed = root.get("Transform").is_some();
+    let lines = key_lines(&src.text);
     let mut resources = Vec::with_capacity(entries.len());
     let mut index = HashMap::with_capacity(entries.len());
     for (logical_id, def) in entries {
@@ -538,6 +596,7 @@ fn build_template(src: &Source, root: &TValue) -> Result<Template> {
                 .and_then(TValue::as_str)
                 .map(str::to_string),
             definition: def.clone(),
+            line: lines.get(logical_id.as_str()).copied(),
         });
     }
     let mut outputs = Vec::new();
@@ -930,6 +989,7 @@ impl GraphBuilder {
             mode: crate::model::Mode::Managed,
             provider: provider_of(resource_type),
             change: None,
+            source: None,
         });
         self.index.insert(address.to_string(), i);
         i
@@ -982,10 +1042,16 @@ pub fn add_template_graph(builder: &mut GraphBuilder, stacks: &[PlacedStack<'_>]
     for stack in stacks {
         let Some(t) = stack.template else { continue };
         for r in &t.resources {
-            builder.node(
+            let i = builder.node(
                 &format!("{}{}", stack.prefix, r.logical_id),
                 &r.resource_type,
             );
+            if let Some(line) = r.line {
+                builder.nodes[i as usize].source = Some(crate::model::SourceLocation {
+                    path: t.path.clone(),
+                    line,
+                });
+            }
         }
     }
     // Nested children by (parent index, stack logical ID).
@@ -1149,5 +1215,30 @@ mod tests {
                 },
             ]
         );
+    }
+}
+
+#[cfg(test)]
+mod key_line_tests {
+    use super::key_lines;
+
+    #[test]
+    fn logical_ids_only_at_their_depth() {
+        let yaml = "AWSTemplateFormatVersion: '2010-09-09'\nParameters:\n  Bucket:\n    Type: String\nResources:\n  Queue:\n    Type: AWS::SQS::Queue\n    Properties:\n      Bucket: x\n  Bucket:\n    Type: AWS::S3::Bucket\n  'Quoted':\n    Type: AWS::SNS::Topic\nOutputs:\n  Other:\n    Value: 1\n";
+        let lines = key_lines(yaml);
+        assert_eq!(lines.get("Queue"), Some(&6));
+        assert_eq!(
+            lines.get("Bucket"),
+            Some(&10),
+            "not the property, not the parameter"
+        );
+        assert_eq!(lines.get("Quoted"), Some(&12));
+        assert_eq!(lines.get("Other"), None, "outputs are not resources");
+        assert_eq!(lines.get("Type"), None);
+        let json = "{\n  \"Resources\": {\n    \"A\": {\n      \"Type\": \"X\"\n    },\n    \"B\": {\"Type\": \"Y\"}\n  },\n  \"Outputs\": {\n    \"C\": {}\n  }\n}\n";
+        let lines = key_lines(json);
+        assert_eq!(lines.get("A"), Some(&3));
+        assert_eq!(lines.get("B"), Some(&6));
+        assert_eq!(lines.get("C"), None);
     }
 }

@@ -15,7 +15,7 @@
 //! - HCP Terraform's redacted plans have no configuration or prior state: read, with a note
 //!   that the graph is partial.
 
-mod address;
+pub mod address;
 mod graph_edges;
 
 pub use address::{config_address, parse_instance, steps, InstanceAddr, Step};
@@ -565,6 +565,7 @@ fn build(src: &Source, mut raw: RawPlan<'_>, depends_on_names: &[String]) -> Res
                     mode,
                     provider: r.provider_name.as_ref().map(|p| p.to_string()),
                     change: None,
+                    source: None,
                 });
                 index.insert(key, i);
                 i
@@ -750,6 +751,7 @@ fn change_node(src: &Source, rc: &RawResourceChange<'_>) -> Result<Node> {
             move_candidate: None,
         }),
         address,
+        source: None,
     })
 }
 

@@ -112,6 +112,19 @@ pub struct Evaluation {
     pub waivers: Vec<WaiverReport>,
     pub verdict: Verdict,
     pub fail_on: Severity,
+    /// The rules that were loaded (sorted by id): code-scanning formats describe each one.
+    pub rules: Vec<RuleInfo>,
+}
+
+/// What a report may say about a rule: its documentation, not its matcher.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RuleInfo {
+    pub id: String,
+    /// Default severity (`severity_when` may raise or lower it per finding).
+    pub severity: Severity,
+    pub summary: String,
+    pub description: String,
+    pub example: Option<String>,
 }
 
 impl Evaluation {
@@ -647,6 +660,17 @@ pub fn evaluate(a: &Analysis, policy: &Policy) -> Evaluation {
         waivers: reports,
         verdict,
         fail_on: policy.fail_on,
+        rules: policy
+            .rules
+            .iter()
+            .map(|r| RuleInfo {
+                id: r.spec.id.clone(),
+                severity: r.spec.severity,
+                summary: r.spec.summary.clone(),
+                description: r.spec.description.clone(),
+                example: r.spec.example.clone(),
+            })
+            .collect(),
     }
 }
 
