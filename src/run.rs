@@ -33,10 +33,11 @@ pub fn run(cli: Cli) -> Result<u8, Error> {
         Command::Rules(cmd) => rules(cmd),
         Command::Init { force } => init(force),
         Command::Hook(args) => hook(args),
+        Command::Guard(args) => crate::guard::guard(args),
     }
 }
 
-fn severity(s: SeverityArg) -> Severity {
+pub(crate) fn severity(s: SeverityArg) -> Severity {
     match s {
         SeverityArg::Info => Severity::Info,
         SeverityArg::Low => Severity::Low,
@@ -191,7 +192,7 @@ fn load_policy(
     })
 }
 
-fn color_enabled(choice: ColorChoice, to_terminal: bool) -> bool {
+pub(crate) fn color_enabled(choice: ColorChoice, to_terminal: bool) -> bool {
     match choice {
         ColorChoice::Always => true,
         ColorChoice::Never => false,
@@ -373,7 +374,7 @@ fn init(force: bool) -> Result<u8, Error> {
 }
 
 /// The config file in force: `--config`, else `.planguard.yaml` here or in a parent.
-fn find_config(
+pub(crate) fn find_config(
     explicit: Option<&Path>,
 ) -> Result<Option<planguard::policy::config::LoadedConfig>, Error> {
     let path = match explicit {
