@@ -1223,6 +1223,30 @@ mod tests {
     }
 
     #[test]
+    fn the_starter_config_guard_section_parses_when_uncommented() {
+        let text = crate::policy::config::STARTER_CONFIG;
+        let start = text.find("# guard:").expect("guard section");
+        let yaml: String = text[start..]
+            .lines()
+            .take_while(|l| l.starts_with('#'))
+            .map(|l| format!("{}\n", &l[2..]))
+            .collect();
+        let loaded =
+            crate::policy::config::parse_config(std::path::Path::new(".planguard.yaml"), yaml)
+                .expect("parses");
+        assert_eq!(loaded.config.guard, Some(GuardConfig::default_with_audit()));
+    }
+
+    impl GuardConfig {
+        fn default_with_audit() -> GuardConfig {
+            GuardConfig {
+                audit_log: Some(".planguard/audit.jsonl".into()),
+                ..GuardConfig::default()
+            }
+        }
+    }
+
+    #[test]
     fn config_defaults_and_unknown_keys() {
         let d: GuardConfig = serde_yaml::from_str("{}").unwrap();
         assert_eq!(d, GuardConfig::default());
