@@ -409,6 +409,9 @@ fn gate(
     }
     let destroyed = analysis.destructive.len();
     let mut entry = Entry::checked(audit, sources, &evaluation);
+    if run != audit.argv.as_slice() {
+        entry.executed = Some(run.to_vec());
+    }
     if passed {
         say(&format!(
             "PASS: {} checked ({} destroyed, nothing at or above {}); running `{}`",
@@ -618,6 +621,9 @@ impl Audit {
 struct Entry<'a> {
     time: String,
     argv: &'a [String],
+    /// The command actually run, when it is not `argv` (`deploy` → `execute-change-set`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    executed: Option<Vec<String>>,
     cwd: &'a str,
     /// SHA-256 of the analysed JSON (one document), or of the documents' digests joined
     /// by newlines (several: change set pages, nested change sets, terragrunt modules).
@@ -660,6 +666,7 @@ impl<'a> Entry<'a> {
         Entry {
             time: now_rfc3339(),
             argv: &audit.argv,
+            executed: None,
             cwd: &audit.cwd,
             plan_sha256: None,
             inputs: Vec::new(),

@@ -12,7 +12,7 @@ const CONFIRM: &str = "destroy 11 resources including module.db.aws_db_instance.
 const TF_FAKE: &str = r#"#!/bin/sh
 printf '%s\n' "$(basename "$0") $*" >> "$GUARD_LOG"
 case " $* " in
-  *" show "*) cat "$PLAN_JSON"; if [ -n "$PLAN_JSON2" ]; then cat "$PLAN_JSON2"; fi ;;
+  *" show "*) cat "$PLAN_JSON" || exit 1; if [ -n "$PLAN_JSON2" ]; then cat "$PLAN_JSON2"; fi ;;
   *" apply "*|*" destroy "*) echo "fake apply"; if [ -z "$NO_STDIN" ]; then cat; fi; exit 7 ;;
   *) echo "fake other"; exit 3 ;;
 esac
@@ -527,10 +527,25 @@ fn deploy_creates_the_change_set_without_executing_then_checks_and_executes_it()
         calls.last().map(String::as_str),
         Some("aws cloudformation execute-change-set --change-set-name arn:aws:cloudformation:us-east-1:123456789012:changeSet/deploy-cs/1")
     );
+    let a = &f.audit()[0];
+    assert_eq!(a["argv"][2], "deploy");
+    assert_eq!(a["executed"][2], "execute-change-set");
     assert!(
         !stdout(&o).contains("Waiting for changeset"),
         "deploy output goes to stderr"
     );
+}
+
+#[test]
+fn a_plan_that_cannot_be_shown_is_not_applied() {
+    let f = Fake::new();
+    let o = f.guard(
+        "does/not/exist.json",
+        &["--", "terraform", "apply", "tfplan"],
+    );
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(stderr(&o).contains("show -json tfplan"), "{}", stderr(&o));
+    assert!(!f.applied(), "{:?}", f.calls());
 }
 
 #[test]
