@@ -104,8 +104,7 @@ pub fn guard(args: GuardArgs) -> Result<u8, Error> {
                 "creating the change set without executing it: `{}`",
                 display_argv(&d.create)
             ));
-            let out = Process::new(&d.create[0])
-                .args(&d.create[1..])
+            let out = process(&d.create)?
                 .env("AWS_PAGER", "")
                 .stdin(Stdio::null())
                 .stderr(Stdio::inherit())
@@ -190,6 +189,19 @@ fn refusal_text(argv: &[String], r: &Refusal) -> String {
     s
 }
 
+/// A process for `argv` (program and arguments).
+fn process(argv: &[String]) -> Result<Process, Error> {
+    let (program, args) = argv.split_first().ok_or_else(|| {
+        Error::usage(
+            "no command given",
+            Some("planguard guard -- terraform apply tfplan".into()),
+        )
+    })?;
+    let mut p = Process::new(program);
+    p.args(args);
+    Ok(p)
+}
+
 fn cannot_run(argv: &[String], e: std::io::Error) -> Error {
     Error::Tool {
         message: format!("cannot run `{}`: {e}", display_argv(argv)),
@@ -213,8 +225,7 @@ fn exit_code(status: std::process::ExitStatus) -> u8 {
 
 /// Run a read-only helper and return its stdout; its stderr goes to the user.
 fn capture(argv: &[String]) -> Result<Vec<u8>, Error> {
-    let out = Process::new(&argv[0])
-        .args(&argv[1..])
+    let out = process(argv)?
         .env("AWS_PAGER", "")
         .stdin(Stdio::null())
         .stderr(Stdio::inherit())
@@ -542,16 +553,13 @@ fn run_command(argv: &[String]) -> Result<u8, Error> {
     let _ = std::io::stderr().flush();
     let _ = std::io::stdout().flush();
     // Only returns on failure.
-    let e = Process::new(&argv[0]).args(&argv[1..]).exec();
+    let e = process(argv)?.exec();
     Err(cannot_run(argv, e))
 }
 
 #[cfg(not(unix))]
 fn run_command(argv: &[String]) -> Result<u8, Error> {
-    let status = Process::new(&argv[0])
-        .args(&argv[1..])
-        .status()
-        .map_err(|e| cannot_run(argv, e))?;
+    let status = process(argv)?.status().map_err(|e| cannot_run(argv, e))?;
     Ok(exit_code(status))
 }
 

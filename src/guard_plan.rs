@@ -440,7 +440,7 @@ fn terraform(
     config: &GuardConfig,
     env: &dyn Fn(&str) -> Option<String>,
 ) -> Option<GuardAction> {
-    let bin = &argv[0];
+    let bin = argv.first()?;
     let mut i = 1;
     let mut chdir: Option<String> = None;
     let mut globals: Vec<String> = Vec::new();
@@ -591,7 +591,7 @@ const TG_BOOL: &[&str] = &[
 ];
 
 fn terragrunt(argv: &[String], config: &GuardConfig) -> Option<GuardAction> {
-    let bin = &argv[0];
+    let bin = argv.first()?;
     // Tokens before the subcommand (terragrunt options, run-all, run --all) are kept for
     // `show`; terragrunt options after it too; terraform flags are dropped.
     let mut before: Vec<String> = Vec::new();
@@ -835,7 +835,7 @@ fn aws(argv: &[String], config: &GuardConfig) -> Option<GuardAction> {
             .and_then(|(_, v)| v.clone())
     };
     let call = AwsCall {
-        bin: argv[0].clone(),
+        bin: argv.first()?.clone(),
         globals,
     };
     let stack = value("stack-name");
