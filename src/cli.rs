@@ -33,6 +33,13 @@ pub enum Command {
     /// Without --command, reads the agent's hook event on stdin (Claude Code PreToolUse JSON by
     /// default). See docs/agents.md for wiring it into Claude Code, Cursor, Codex, Kiro and git.
     Hook(HookArgs),
+    /// Check what a command is about to apply, then run it: `planguard guard -- terraform
+    /// apply tfplan`.
+    ///
+    /// Applies of saved plans, CloudFormation change sets and `aws cloudformation deploy` are
+    /// checked first and run only when the check passes; applies without a plan and destroys
+    /// are refused. The wrapped command's exit code is planguard's. See docs/guard.md.
+    Guard(GuardArgs),
     /// Write a commented starter .planguard.yaml in the current directory.
     Init {
         /// Overwrite an existing .planguard.yaml.
@@ -93,6 +100,33 @@ pub struct HookArgs {
     /// Config file (default: .planguard.yaml in the working directory or a parent).
     #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,
+}
+
+#[derive(Args, Debug)]
+pub struct GuardArgs {
+    /// Config file (default: .planguard.yaml in the working directory or a parent).
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Lowest severity that blocks. Default: the config's fail_on, else high.
+    #[arg(long, value_enum, value_name = "SEVERITY")]
+    pub fail_on: Option<SeverityArg>,
+    /// Report format, written to stderr (stdout belongs to the wrapped command).
+    #[arg(long, value_enum, default_value_t = GuardFormat::Text)]
+    pub format: GuardFormat,
+    /// The command to check and run, e.g. `terraform apply tfplan`.
+    #[arg(
+        required = true,
+        trailing_var_arg = true,
+        allow_hyphen_values = true,
+        value_name = "COMMAND"
+    )]
+    pub command: Vec<String>,
+}
+
+#[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum GuardFormat {
+    Text,
+    Json,
 }
 
 #[derive(Subcommand, Debug)]

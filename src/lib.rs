@@ -8,6 +8,7 @@
 //! never prints and never exits: the binary (`main.rs`) is a thin shell around it.
 
 pub mod error;
+pub mod guard_plan;
 pub mod hook;
 pub mod model;
 pub mod plan;

@@ -2,6 +2,7 @@
 //! code (0 pass, 1 blocked, 2 could not analyse). All I/O lives on this side.
 
 mod cli;
+mod guard;
 mod run;
 
 use clap::Parser;

@@ -50,6 +50,7 @@ pub fn run(cli: Cli) -> Result<u8, Error> {
             write_output(None, &String::from_utf8_lossy(&out))?;
             Ok(0)
         }
+        Command::Guard(args) => crate::guard::guard(args),
     }
 }
 
@@ -103,7 +104,7 @@ fn graph(args: GraphArgs) -> Result<u8, Error> {
     Ok(0)
 }
 
-fn severity(s: SeverityArg) -> Severity {
+pub(crate) fn severity(s: SeverityArg) -> Severity {
     match s {
         SeverityArg::Info => Severity::Info,
         SeverityArg::Low => Severity::Low,
@@ -258,7 +259,7 @@ fn load_policy(
     })
 }
 
-fn color_enabled(choice: ColorChoice, to_terminal: bool) -> bool {
+pub(crate) fn color_enabled(choice: ColorChoice, to_terminal: bool) -> bool {
     match choice {
         ColorChoice::Always => true,
         ColorChoice::Never => false,
@@ -455,7 +456,7 @@ fn init(force: bool) -> Result<u8, Error> {
 }
 
 /// The config file in force: `--config`, else `.planguard.yaml` here or in a parent.
-fn find_config(
+pub(crate) fn find_config(
     explicit: Option<&Path>,
 ) -> Result<Option<planguard::policy::config::LoadedConfig>, Error> {
     let path = match explicit {

@@ -4,6 +4,7 @@
 mod cli;
 mod cloudformation;
 mod common;
+mod guard;
 mod hook;
 mod redaction;
 mod report_formats;

@@ -6,6 +6,7 @@
 //! with a location and a hint, never a silently smaller plan.
 
 pub mod cfn_diff;
+pub mod cfn_fetch;
 pub mod cfn_template;
 pub mod cloudformation;
 pub mod terraform;

@@ -41,7 +41,7 @@ pub struct Config {
     pub hook: Option<serde_yaml::Value>,
     /// Settings of `planguard guard` (the pre-apply wrapper).
     #[serde(default)]
-    pub guard: Option<serde_yaml::Value>,
+    pub guard: Option<crate::guard_plan::GuardConfig>,
 }
 
 /// Numbers a rule's conditions use; only the ones given replace the rule's own.
