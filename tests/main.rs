@@ -6,4 +6,5 @@ mod cloudformation;
 mod common;
 mod redaction;
 mod reports;
+mod robustness;
 mod terraform;
