@@ -4,6 +4,7 @@
 mod cli;
 mod cloudformation;
 mod common;
+mod fail_closed;
 mod redaction;
 mod reports;
 mod robustness;
