@@ -5,6 +5,7 @@ mod cli;
 mod cloudformation;
 mod common;
 mod fail_closed;
+mod read_only;
 mod redaction;
 mod reports;
 mod robustness;
