@@ -10,6 +10,9 @@ use std::sync::Arc;
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
+/// Longest line (in bytes) a diagnostic quotes; longer lines are located but not shown.
+pub const MAX_QUOTED_LINE: usize = 1024;
+
 /// A problem at a place in a file: input plans, rule files, config files.
 #[derive(Debug)]
 pub struct Located {
@@ -53,6 +56,20 @@ impl Located {
         let offset = floor_char_boundary(text, offset.min(text.len()));
         let (line, column) = line_col(text, offset);
         let len = text[offset..].chars().next().map_or(0, char::len_utf8);
+        // Quote the line only when it is short: `terraform show -json` writes a whole plan on
+        // one line. Quoting it would print every value in it (secrets included) to CI logs,
+        // and miette panics drawing a marker past column 65,535 ("Formatting argument out of
+        // range"). The message still says file:line:column.
+        let bytes = text.as_bytes();
+        let line_start = bytes[..offset]
+            .iter()
+            .rposition(|&b| b == b'\n')
+            .map_or(0, |p| p + 1);
+        let line_end = bytes[offset..]
+            .iter()
+            .position(|&b| b == b'\n')
+            .map_or(text.len(), |p| offset + p);
+        let quote = line_end - line_start <= MAX_QUOTED_LINE;
         Located {
             code,
             path: path.to_string(),
@@ -61,8 +78,8 @@ impl Located {
             message: message.into(),
             label: "here".to_string(),
             help: None,
-            src: Some(NamedSource::new(path, Arc::clone(text))),
-            span: Some(SourceSpan::new(offset.into(), len)),
+            src: quote.then(|| NamedSource::new(path, Arc::clone(text))),
+            span: quote.then(|| SourceSpan::new(offset.into(), len)),
         }
     }
 
@@ -254,5 +271,19 @@ mod tests {
             assert_eq!(offset_of(t, lc.0, lc.1), off);
         }
         assert_eq!(offset_of(t, 99, 1), t.len());
+    }
+
+    #[test]
+    fn long_lines_are_located_but_not_quoted() {
+        use miette::Diagnostic;
+        let long = Arc::new(format!("{{\"a\": \"{}\"", "x".repeat(70_000)));
+        let l = Located::at_offset("c", "p", &long, long.len(), "cut");
+        assert_eq!((l.line, l.column), (1, 70_009));
+        assert!(l.source_code().is_none() && l.labels().is_none());
+        // Rendering must not panic (miette cannot draw past column 65,535).
+        let _ = format!("{:?}", miette::Report::new(Error::input(l)));
+        let short = Arc::new("{\n  \"a\": 1\n".to_string());
+        let l = Located::at_offset("c", "p", &short, 5, "here");
+        assert!(l.source_code().is_some());
     }
 }

@@ -30,3 +30,27 @@ pub fn planguard() -> assert_cmd::Command {
     c.env_remove("CLICOLOR_FORCE");
     c
 }
+
+/// Every report format. A new `Format` variant makes [`format_name`] fail to compile until
+/// it is listed here too, so the redaction and robustness suites cover it.
+pub const ALL_FORMATS: &[planguard::report::Format] = &[
+    planguard::report::Format::Text,
+    planguard::report::Format::Json,
+    planguard::report::Format::Sarif,
+    planguard::report::Format::Markdown,
+    planguard::report::Format::Github,
+    planguard::report::Format::Gitlab,
+];
+
+/// The `--format` name of a report format.
+pub fn format_name(f: planguard::report::Format) -> &'static str {
+    use planguard::report::Format;
+    match f {
+        Format::Text => "text",
+        Format::Json => "json",
+        Format::Sarif => "sarif",
+        Format::Markdown => "markdown",
+        Format::Github => "github",
+        Format::Gitlab => "gitlab",
+    }
+}

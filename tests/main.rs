@@ -4,10 +4,13 @@
 mod cli;
 mod cloudformation;
 mod common;
+mod fail_closed;
 mod guard;
 mod hook;
+mod read_only;
 mod redaction;
 mod report_formats;
 mod reports;
+mod robustness;
 mod rules;
 mod terraform;

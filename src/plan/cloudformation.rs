@@ -215,6 +215,26 @@ fn parse_raw(src: &Source) -> Result<RawChangeSet> {
             )
         })?
     } else {
+        // YAML has no closing bracket: a file cut off between two changes is still valid
+        // YAML with fewer changes. The AWS CLI ends its output with a line break, so a
+        // document without one was cut off mid-line (cuts exactly at a line end remain
+        // undetectable; prefer `--output json`).
+        if !text.ends_with('\n') {
+            return Err(Error::input(
+                src.error_at(
+                    "planguard::input::cfn-changeset",
+                    text.len(),
+                    "this YAML change set does not end with a line break: it looks cut off",
+                )
+                .with_label("the document ends here")
+                .with_help(
+                    "`aws cloudformation describe-change-set --output yaml` ends with a line \
+                     break; a file without one was truncated (disk full? killed step?). \
+                     Describe the change set again, preferably with `--output json`, whose \
+                     end is unambiguous.",
+                ),
+            ));
+        }
         serde_yaml::from_str::<RawChangeSet>(text).map_err(|e| {
             let message = format!("cannot read this change set: {e}");
             let located = match e.location() {
@@ -469,6 +489,17 @@ fn status_findings(
                 src.path
             ),
         }),
+    }
+    // A finished change set always lists its changes (an empty one FAILs instead), so
+    // `Changes` missing or `null` means the list was lost: not "nothing changes".
+    if raw.changes.is_none() && raw.status.as_deref() == Some("CREATE_COMPLETE") {
+        incomplete.push(Incomplete {
+            kind: "changeset_changes_missing".to_string(),
+            message: format!(
+                "{}: the change set is CREATE_COMPLETE but has no `Changes` list, so what it                  changes is unknown (was the file edited or cut?)",
+                src.path
+            ),
+        });
     }
     let lowered = reason.to_ascii_lowercase();
     if lowered.contains("incomplete") || lowered.contains("truncat") || lowered.contains("dropped")

@@ -457,6 +457,7 @@ fn build(src: &Source, mut raw: RawPlan<'_>, depends_on_names: &[String]) -> Res
     let mut index: HashMap<(String, Option<String>), u32> = HashMap::new();
     let mut moves: Vec<(String, String)> = Vec::new();
     let changes = raw.resource_changes.take().unwrap_or_default();
+    let no_changes_listed = changes.is_empty();
     plan.nodes.reserve(changes.len());
     for rc in &changes {
         let node = change_node(src, rc)?;
@@ -534,6 +535,21 @@ fn build(src: &Source, mut raw: RawPlan<'_>, depends_on_names: &[String]) -> Res
         .and_then(|v| v.root_module.as_ref())
     {
         collect_state(root, &mut state_resources);
+    }
+    // Terraform lists every managed instance of the prior state in `resource_changes` (a
+    // `no-op` at least), so state objects with no change list at all mean the list was lost
+    // (a deleted or misspelt key, `null`): what happens to them is unknown.
+    let managed_in_state = state_resources
+        .iter()
+        .filter(|r| matches!(r.mode.as_deref(), None | Some("managed")))
+        .count();
+    if no_changes_listed && managed_in_state > 0 {
+        plan.incomplete.push(crate::model::Incomplete {
+            kind: "resource_changes_missing".into(),
+            message: format!(
+                "the plan has no `resource_changes`, but its prior state holds                  {managed_in_state} managed resource(s): Terraform lists every one of them                  (as `no-op` at least), so the change list was lost or edited out and what                  happens to them is unknown"
+            ),
+        });
     }
     let mut state_node_of: Vec<u32> = Vec::with_capacity(state_resources.len());
     for r in &state_resources {
