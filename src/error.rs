@@ -196,7 +196,13 @@ pub enum Error {
 }
 
 impl Error {
-    pub fn input(l: Located) -> Error {
+    /// An input (plan, change set, template) that cannot be read. Its lines are never
+    /// quoted and values in the parser's message are hidden: the line next to a syntax error
+    /// may hold a secret, and diagnostics end up in CI logs. File, line and column remain.
+    pub fn input(mut l: Located) -> Error {
+        l.src = None;
+        l.span = None;
+        l.message = hide_quoted_values(&l.message);
         Error::Input(Box::new(l))
     }
     pub fn rules(l: Located) -> Error {
@@ -218,6 +224,33 @@ impl Error {
             _ => None,
         }
     }
+}
+
+/// Replace the value in serde's `invalid type: string "…"` / `invalid value: …` messages:
+/// the value comes from the input and may be sensitive.
+pub fn hide_quoted_values(message: &str) -> String {
+    let mut out = String::with_capacity(message.len());
+    let mut rest = message;
+    while let Some(p) = rest.find("string \"") {
+        out.push_str(&rest[..p]);
+        out.push_str("string (value hidden)");
+        let after = &rest[p + "string \"".len()..];
+        let mut end = after.len();
+        let mut escaped = false;
+        for (i, c) in after.char_indices() {
+            if escaped {
+                escaped = false;
+            } else if c == '\\' {
+                escaped = true;
+            } else if c == '"' {
+                end = i + 1;
+                break;
+            }
+        }
+        rest = &after[end.min(after.len())..];
+    }
+    out.push_str(rest);
+    out
 }
 
 /// 1-based line and column (in characters) of a byte offset.
@@ -262,6 +295,15 @@ fn floor_char_boundary(s: &str, mut i: usize) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn quoted_values_are_hidden() {
+        assert_eq!(
+            hide_quoted_values(r#"invalid type: string "s3cr\"et", expected a sequence"#),
+            "invalid type: string (value hidden), expected a sequence"
+        );
+        assert_eq!(hide_quoted_values("no values here"), "no values here");
+    }
 
     #[test]
     fn line_col_round_trips() {

@@ -426,3 +426,41 @@ fn no_cloudformation_secret_reaches_the_binary_output() {
     }
     assert!(p.markers.len() > 10);
 }
+
+/// A diagnostic about a broken plan names file, line and column but never quotes the input:
+/// the line next to the error may hold a secret, and stderr ends up in CI logs.
+#[test]
+fn diagnostics_never_quote_plan_values() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let secret = "PLANGUARD-DIAGNOSTIC-SECRET";
+    let cases = [
+        (
+            "truncated.json",
+            format!("{{\n  \"format_version\": \"1.2\",\n  \"resource_changes\": [\n    {{\"address\": \"aws_db_instance.a\", \"change\": {{\"before\": {{\"password\": \"{secret}\"")
+        ),
+        (
+            "wrong-type.json",
+            format!("{{\"format_version\": \"1.2\", \"resource_changes\": [{{\"address\": \"a.b\", \"type\": \"a\", \"change\": {{\"actions\": \"{secret}\"}}}}]}}")
+        ),
+        (
+            "bad-syntax.json",
+            format!("{{\n  \"format_version\": \"1.2\",\n  \"variables\": {{\"db_password\": {{\"value\": \"{secret}\"}}}} oops\n}}")
+        ),
+    ];
+    for (name, body) in cases {
+        let p = dir.path().join(name);
+        std::fs::write(&p, body).expect("write");
+        let out = crate::common::planguard()
+            .args(["check", "--no-config"])
+            .arg(&p)
+            .output()
+            .expect("runs");
+        assert_eq!(out.status.code(), Some(2), "{name}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(!err.contains(secret), "{name} leaked: {err}");
+        assert!(
+            err.contains(&format!("{}:", p.display())),
+            "{name} names the file: {err}"
+        );
+    }
+}
