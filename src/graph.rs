@@ -79,6 +79,16 @@ impl ResourceGraph {
     /// Strongly connected components, listed so that every component comes after all the
     /// components it depends on. Returns (component of each node, components in that order).
     pub fn components_in_dependency_order(&self) -> (Vec<u32>, Vec<Vec<u32>>) {
+        // Plans are almost always acyclic: try a plain topological order first (one pass),
+        // and condense cycles only when there are some.
+        if let Some(order) = self.topological_order() {
+            let comp: Vec<u32> = (0..self.g.node_count() as u32).collect();
+            let mut ordered = Vec::with_capacity(order.len());
+            for n in order {
+                ordered.push(vec![n]);
+            }
+            return (comp, ordered);
+        }
         let sccs = petgraph::algo::kosaraju_scc(&self.g);
         let mut comp = vec![0u32; self.g.node_count()];
         for (c, members) in sccs.iter().enumerate() {
@@ -119,6 +129,29 @@ impl ResourceGraph {
             .filter_map(|c| by_comp[c as usize].take())
             .collect();
         (comp, ordered)
+    }
+
+    /// Nodes with every dependency before its dependents, or `None` if there is a cycle.
+    fn topological_order(&self) -> Option<Vec<u32>> {
+        let n = self.g.node_count();
+        let mut pending = vec![0u32; n];
+        for e in self.g.raw_edges() {
+            pending[e.source().index()] += 1;
+        }
+        let mut ready: Vec<u32> = (0..n as u32)
+            .filter(|&i| pending[i as usize] == 0)
+            .collect();
+        let mut order = Vec::with_capacity(n);
+        while let Some(i) = ready.pop() {
+            order.push(i);
+            for d in self.dependents(i) {
+                pending[d as usize] -= 1;
+                if pending[d as usize] == 0 {
+                    ready.push(d);
+                }
+            }
+        }
+        (order.len() == n).then_some(order)
     }
 }
 

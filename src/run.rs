@@ -363,20 +363,45 @@ fn report_with(
             append(Path::new(&path), &md)?;
         }
     }
-    let to_terminal = args.output.is_none() && std::io::stdout().is_terminal();
-    let text = report::render(
-        &report,
-        format,
-        TextOptions {
-            color: color_enabled(args.color, to_terminal),
-            max_items: args.max_items,
-        },
-    );
-    write_output(args.output.as_deref(), &text)?;
+    if format == Format::Json {
+        // Streamed: a mass replacement's report can be larger than the plan.
+        write_streamed(args.output.as_deref(), |w| report::json::write(&report, w))?;
+    } else {
+        let to_terminal = args.output.is_none() && std::io::stdout().is_terminal();
+        let text = report::render(
+            &report,
+            format,
+            TextOptions {
+                color: color_enabled(args.color, to_terminal),
+                max_items: args.max_items,
+            },
+        );
+        write_output(args.output.as_deref(), &text)?;
+    }
     Ok(match evaluation.verdict {
         Verdict::Pass => 0,
         Verdict::Fail => 1,
     })
+}
+
+/// Write through a buffer to `--output` or stdout.
+fn write_streamed(
+    output: Option<&Path>,
+    body: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
+) -> Result<(), Error> {
+    let shown = output.map_or("<stdout>".to_string(), |p| p.display().to_string());
+    let result = match output {
+        Some(p) => std::fs::File::create(p).and_then(|f| {
+            let mut w = std::io::BufWriter::new(f);
+            body(&mut w)?;
+            w.flush()
+        }),
+        None => {
+            let mut w = std::io::BufWriter::new(std::io::stdout().lock());
+            body(&mut w).and_then(|()| w.flush())
+        }
+    };
+    result.map_err(|e| io_error(&shown, e))
 }
 
 fn rules(cmd: RulesCommand) -> Result<u8, Error> {

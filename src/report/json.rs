@@ -71,22 +71,51 @@ struct JsonChange<'a> {
     mitigation: Option<&'a str>,
     root_cause: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    blast_radius: Option<BlastRadius>,
+    blast_radius: Option<BlastRadius<'a>>,
 }
 
 #[derive(Serialize)]
-struct BlastRadius {
-    dependents: Vec<String>,
-    changing: Vec<String>,
-    unchanged: Vec<String>,
+struct BlastRadius<'a> {
+    dependents: Names<'a>,
+    changing: Names<'a>,
+    unchanged: Names<'a>,
+}
+
+/// Node addresses written straight from the analysis: a mass replacement can list hundreds
+/// of megabytes of dependents, which are never copied into strings first.
+struct Names<'a> {
+    nodes: &'a [u32],
+    analysis: &'a crate::analysis::Analysis,
+}
+
+impl Serialize for Names<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeSeq;
+        let mut seq = s.serialize_seq(Some(self.nodes.len()))?;
+        for &i in self.nodes {
+            let n = self.analysis.node(i);
+            match &n.deposed {
+                None => seq.serialize_element(n.address.as_str())?,
+                Some(_) => seq.serialize_element(&n.display_address())?,
+            }
+        }
+        seq.end()
+    }
 }
 
 pub fn render(r: &Report<'_>) -> String {
+    let mut out = Vec::new();
+    match write(r, &mut out) {
+        Ok(()) => String::from_utf8(out)
+            .unwrap_or_else(|e| format!("{{\"error\": \"report is not UTF-8: {e}\"}}\n")),
+        Err(e) => format!("{{\"error\": \"cannot serialise report: {e}\"}}\n"),
+    }
+}
+
+/// Stream the report into `w` (a file or stdout): a large report is never held in memory.
+pub fn write(r: &Report<'_>, w: &mut dyn std::io::Write) -> std::io::Result<()> {
     let a = r.analysis;
     let e = r.evaluation;
-    let names =
-        |v: &[u32]| -> Vec<String> { v.iter().map(|&i| a.node(i).display_address()).collect() };
-
     let mut changed: Vec<(u32, &Node)> = a
         .nodes
         .iter()
@@ -127,9 +156,18 @@ pub fn render(r: &Report<'_>) -> String {
                     .and_then(|d| d.root_cause)
                     .map(|rc| a.node(rc).display_address()),
                 blast_radius: d.map(|d| BlastRadius {
-                    dependents: names(&d.dependents),
-                    changing: names(&d.changing),
-                    unchanged: names(&d.unchanged),
+                    dependents: Names {
+                        nodes: &d.dependents,
+                        analysis: a,
+                    },
+                    changing: Names {
+                        nodes: &d.changing,
+                        analysis: a,
+                    },
+                    unchanged: Names {
+                        nodes: &d.unchanged,
+                        analysis: a,
+                    },
                 }),
             })
         })
@@ -176,8 +214,6 @@ pub fn render(r: &Report<'_>) -> String {
         incomplete: &a.incomplete,
         waivers: &e.waivers,
     };
-    let mut s = serde_json::to_string_pretty(&report)
-        .unwrap_or_else(|e| format!("{{\"error\": \"cannot serialise report: {e}\"}}"));
-    s.push('\n');
-    s
+    serde_json::to_writer_pretty(&mut *w, &report).map_err(std::io::Error::other)?;
+    w.write_all(b"\n")
 }

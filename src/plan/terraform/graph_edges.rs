@@ -768,8 +768,8 @@ pub(crate) fn derive(input: EdgeInputs<'_, '_>) -> Derived {
         });
     }
 
-    edges.sort_unstable();
-    edges.dedup();
+    // Deterministic order already (config paths sorted, nodes in plan order); duplicates
+    // (the same dependency by two routes) are harmless to traversals, so no sort here.
     Derived {
         edges,
         notes,
