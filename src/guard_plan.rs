@@ -541,28 +541,7 @@ fn terraform(
     }
 }
 
-/// Terragrunt options that take a value (old `--terragrunt-*` and new names).
-const TG_VALUE: &[&str] = &[
-    "--working-dir",
-    "--config",
-    "--source",
-    "--iam-assume-role",
-    "--iam-role",
-    "--parallelism",
-    "--log-level",
-    "--tf-path",
-    "--queue-include-dir",
-    "--queue-exclude-dir",
-    "--include-dir",
-    "--exclude-dir",
-    "--download-dir",
-    "--experiment",
-    "--feature",
-    "--log-format",
-    "--source-map",
-    "--filter",
-    "--units-that-include",
-];
+use crate::hook::rules::TERRAGRUNT_VALUE_OPTIONS as TG_VALUE;
 
 /// Terragrunt boolean options (no value).
 const TG_BOOL: &[&str] = &[

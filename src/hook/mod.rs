@@ -30,7 +30,7 @@
 
 mod agents;
 mod lexer;
-mod rules;
+pub(crate) mod rules;
 
 pub use agents::{
     handle_claude_event, handle_cursor_event, run_hook_command, HookFormat, HookResponse,

@@ -9,6 +9,30 @@ use super::lexer::{self, Part, SimpleCommand, Word};
 use super::{Decision, Family, HookConfig, MAX_DEPTH};
 use std::collections::HashMap;
 
+/// Terragrunt options that take a value (old `--terragrunt-*` and new names). Shared with
+/// `planguard guard`, which must find the plan file among the same options.
+pub(crate) const TERRAGRUNT_VALUE_OPTIONS: &[&str] = &[
+    "--working-dir",
+    "--config",
+    "--source",
+    "--iam-assume-role",
+    "--iam-role",
+    "--parallelism",
+    "--log-level",
+    "--tf-path",
+    "--queue-include-dir",
+    "--queue-exclude-dir",
+    "--include-dir",
+    "--exclude-dir",
+    "--download-dir",
+    "--experiment",
+    "--feature",
+    "--log-format",
+    "--source-map",
+    "--filter",
+    "--units-that-include",
+];
+
 // Deny rules.
 pub const UNPARSEABLE: &str = "unparseable";
 pub const TOO_DEEP: &str = "too-deep";
@@ -1504,27 +1528,6 @@ impl<'c> Analyzer<'c> {
     }
 
     fn terragrunt(&mut self, args: &[Arg], env: &Env, guard: Guard) -> Finding {
-        const TG_VALUE: &[&str] = &[
-            "--working-dir",
-            "--config",
-            "--source",
-            "--iam-assume-role",
-            "--iam-role",
-            "--parallelism",
-            "--log-level",
-            "--tf-path",
-            "--queue-include-dir",
-            "--queue-exclude-dir",
-            "--include-dir",
-            "--exclude-dir",
-            "--download-dir",
-            "--experiment",
-            "--feature",
-            "--log-format",
-            "--source-map",
-            "--filter",
-            "--units-that-include",
-        ];
         const TF_FLAGS: &[&str] = &[
             "destroy",
             "auto-approve",
@@ -1553,7 +1556,7 @@ impl<'c> Analyzer<'c> {
                 let base = flag.split('=').next().unwrap_or(flag);
                 if !TF_FLAGS.contains(&base) {
                     if !t.contains('=')
-                        && (TG_VALUE.contains(&t)
+                        && (TERRAGRUNT_VALUE_OPTIONS.contains(&t)
                             || (t.starts_with("--terragrunt-")
                                 && !t.ends_with("non-interactive")
                                 && !t.ends_with("-all")
