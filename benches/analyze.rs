@@ -117,12 +117,26 @@ fn full_analysis(src: &Source) -> planguard::Result<usize> {
         analysis: &analysis,
         evaluation: &evaluation,
     };
-    Ok(planguard::report::render(
-        &report,
-        planguard::report::Format::Json,
-        planguard::report::TextOptions::default(),
-    )
-    .len())
+    // Streamed into a counting sink, as `check --format json -o FILE` streams to its file.
+    let mut sink = CountingSink(0);
+    planguard::report::json::write(&report, &mut sink).map_err(|e| planguard::Error::Io {
+        path: "<report>".into(),
+        source: e,
+    })?;
+    Ok(sink.0)
+}
+
+/// Counts the bytes of the report without keeping them.
+struct CountingSink(usize);
+
+impl std::io::Write for CountingSink {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0 += buf.len();
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
 }
 
 /// Baseline: the least a typed reader of a Terraform plan must do.
