@@ -461,3 +461,33 @@ fn cfn_cli_export_import_reaches_the_importing_stack() {
         assert!(dependents(&alone, "ECSCluster").is_empty());
     }
 }
+
+#[test]
+fn cfn_cli_nested_child_alone_says_the_parents_are_not_seen() {
+    // The child's template is given, so no "no template" note: the parent stacks reading the
+    // bucket's output are still unseen, and the report must say so.
+    let dir = tempfile::tempdir().expect("tmp");
+    let child = dir.path().join("child.json");
+    write(&child, NESTED_CHILD);
+    let template = tpl("localstack-nested/nested_child.yaml");
+    let (_, r) = run(&["check", p(&child), "--template", p(&template)]);
+    assert_eq!(addresses(&r), ["Bucket"]);
+    assert!(dependents(&r, "Bucket").is_empty());
+    let notes = r["notes"].as_array().expect("notes");
+    assert!(
+        notes.iter().any(|n| n["kind"] == "partial_graph"
+            && n["message"]
+                .as_str()
+                .is_some_and(|m| m.contains("parent change set was not given"))),
+        "{notes:?}"
+    );
+    // The real documentation example, alone.
+    let (_, r) = run(&["check", p(&cs("awsdocs-nested--child.json"))]);
+    assert!(r["notes"]
+        .as_array()
+        .expect("notes")
+        .iter()
+        .any(|n| n["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("parent change set was not given"))));
+}
