@@ -3,6 +3,7 @@
 
 mod cli;
 mod cloudformation;
+mod cloudformation_cli;
 mod common;
 mod fail_closed;
 mod guard;

@@ -851,6 +851,22 @@ fn build_plan(
     let mut builder = GraphBuilder::default();
     add_template_graph(&mut builder, &placed);
 
+    // A nested stack's change set given without its parent: the parent stacks (which read
+    // this stack's outputs) are not in the graph, even with this stack's template.
+    if let Some(parent) = docs[root].parent_id.as_deref() {
+        plan.notes.push(Note {
+            kind: NoteKind::PartialGraph,
+            address: None,
+            message: format!(
+                "change set {} is a nested stack's (ParentChangeSetId {parent}) and its parent \
+                 change set was not given: resources of the parent stacks that read this \
+                 stack's outputs are not in the blast radius. Pass the root change set and \
+                 every nested one, with their templates.",
+                root_src.path
+            ),
+        });
+    }
+
     for slot in &slots {
         if let Some(t) = slot.template {
             if templates[t].transformed {
