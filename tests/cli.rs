@@ -234,3 +234,24 @@ fn rules_list_and_explain() {
         .expect("runs");
     assert_eq!(out.status.code(), Some(2));
 }
+
+/// The README shows real output: keep it so.
+#[test]
+fn readme_shows_the_real_output_of_the_bundled_example() {
+    let out = planguard()
+        .args(["check", "--no-config", EXAMPLE])
+        .output()
+        .expect("runs");
+    let text = String::from_utf8_lossy(&out.stdout);
+    let head = text
+        .split("\nAlso destroyed")
+        .next()
+        .expect("head")
+        .trim_end();
+    let readme =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).expect("README");
+    assert!(
+        readme.contains(head),
+        "README.md's example output is stale; paste:\n{head}"
+    );
+}
