@@ -306,3 +306,81 @@ fn prior_state_depends_on_gives_blast_radius_in_real_destroy_plan() {
         ]
     );
 }
+
+#[test]
+fn opentofu_ephemeral_resources_are_read_and_never_destructive() {
+    let plan = r#"{"format_version": "1.2", "terraform_version": "1.9.0",
+        "planned_values": {"root_module": {}},
+        "resource_changes": [
+          {"address": "ephemeral.random_password.db", "mode": "ephemeral", "type": "random_password",
+           "name": "db", "provider_name": "registry.opentofu.org/hashicorp/random",
+           "change": {"actions": ["create"], "before": null, "after": null}},
+          {"address": "aws_instance.web", "mode": "managed", "type": "aws_instance", "name": "web",
+           "change": {"actions": ["no-op"]}}],
+        "configuration": {"root_module": {}}}"#;
+    let a = planguard::analyze(
+        &[planguard::plan::Source::from_text("tofu.json", plan)],
+        &[],
+    )
+    .expect("parses");
+    let eph = a
+        .nodes
+        .iter()
+        .find(|n| n.address.starts_with("ephemeral."))
+        .expect("kept");
+    assert_eq!(eph.mode, planguard::model::Mode::Ephemeral);
+    assert!(a.destructive.is_empty());
+    // An unknown mode is refused, not guessed.
+    let bad = plan.replace(r#""mode": "ephemeral""#, r#""mode": "transient""#);
+    let Err(err) = planguard::analyze(&[planguard::plan::Source::from_text("bad.json", bad)], &[])
+    else {
+        panic!("an unknown mode must be refused");
+    };
+    assert!(err.to_string().contains("unknown mode"), "{err}");
+}
+
+#[test]
+fn several_inputs_make_one_report_and_colliding_addresses_get_their_input_prefix() {
+    let a = planguard::analyze(
+        &[
+            crate::common::source("terraform/real/tfreveal-advanced-replaces.json"),
+            crate::common::source("terraform/real/tf-plan-format-delete-create.json"),
+        ],
+        &[],
+    )
+    .expect("parses");
+    assert_eq!(a.inputs.len(), 2);
+    // Distinct addresses: kept as they are.
+    assert!(a.nodes.iter().all(|n| !n.address.contains("::")));
+    // The same plan twice: every address collides, so each is prefixed by its input.
+    let twice = planguard::analyze(
+        &[
+            planguard::plan::Source::from_text(
+                "prod/plan.json",
+                std::fs::read_to_string(testdata(
+                    "terraform/real/tf-plan-format-delete-create.json",
+                ))
+                .expect("read"),
+            ),
+            planguard::plan::Source::from_text(
+                "staging/plan.json",
+                std::fs::read_to_string(testdata(
+                    "terraform/real/tf-plan-format-delete-create.json",
+                ))
+                .expect("read"),
+            ),
+        ],
+        &[],
+    )
+    .expect("parses");
+    let addrs: Vec<String> = twice
+        .destructive
+        .iter()
+        .map(|d| twice.node(d.node).address.clone())
+        .collect();
+    assert_eq!(addrs.len(), 2);
+    assert!(
+        addrs[0].starts_with("prod/plan.json::") && addrs[1].starts_with("staging/plan.json::"),
+        "{addrs:?}"
+    );
+}
