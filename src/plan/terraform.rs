@@ -45,8 +45,8 @@ struct RawPlan<'a> {
     /// HCP Terraform redacted plans use this key instead of `format_version`.
     #[serde(borrow)]
     plan_format_version: Option<Str<'a>>,
-    #[serde(borrow, default)]
-    resource_changes: Option<Vec<RawResourceChange<'a>>>,
+    #[serde(default)]
+    resource_changes: Option<ChangeNodes>,
     #[serde(borrow, default)]
     resource_drift: Option<Vec<RawResourceChange<'a>>>,
     #[serde(borrow, default)]
@@ -457,11 +457,13 @@ fn build(src: &Source, mut raw: RawPlan<'_>, depends_on_names: &[String]) -> Res
     let mut index: HashMap<(String, Option<String>), u32> = HashMap::new();
     let mut moves: Vec<(String, String)> = Vec::new();
     let changes = raw.resource_changes.take().unwrap_or_default();
-    let no_changes_listed = changes.is_empty();
-    plan.nodes.reserve(changes.len());
-    for rc in &changes {
-        let node = change_node(src, rc)?;
-        if let Some(prev) = &rc.previous_address {
+    if let Some(u) = changes.first_error {
+        return Err(unreadable_error(src, u));
+    }
+    let no_changes_listed = changes.nodes.is_empty();
+    plan.nodes = changes.nodes;
+    for (i, node) in plan.nodes.iter().enumerate() {
+        if let Some(prev) = node.change.as_ref().and_then(|c| c.moved_from.as_deref()) {
             if let (Some(old), Some(new)) = (config_address(prev), config_address(&node.address)) {
                 if old != new {
                     moves.push((old, new));
@@ -482,12 +484,8 @@ fn build(src: &Source, mut raw: RawPlan<'_>, depends_on_names: &[String]) -> Res
                  edited or concatenated, and either copy could be the real one",
             ));
         }
-        index.insert(key, plan.nodes.len() as u32);
-        plan.nodes.push(node);
+        index.insert(key, i as u32);
     }
-
-    // The raw entries are no longer needed: free them before the graph is built.
-    drop(changes);
     find_move_candidates(&mut plan.nodes);
 
     // Deferred changes: not planned now, but the plan is not the whole story.
@@ -589,6 +587,11 @@ fn build(src: &Source, mut raw: RawPlan<'_>, depends_on_names: &[String]) -> Res
         };
         state_node_of.push(idx);
     }
+
+    // The address index has done its job (duplicates, state lookup); free it, and the
+    // slack of the node list, before the edges: that is where the peak memory is.
+    drop(index);
+    plan.nodes.shrink_to_fit();
 
     // Drift: reported, never a change.
     for rc in raw.resource_drift.iter().flatten() {
@@ -696,34 +699,98 @@ fn unknown_action_error(src: &Source, address: &str, actions: &[Str<'_>], field:
     )
 }
 
-fn change_node(src: &Source, rc: &RawResourceChange<'_>) -> Result<Node> {
-    let address = match rc.address.as_deref() {
-        Some(a) => a.to_string(),
-        None => rebuild_address(rc).ok_or_else(|| {
-            semantic_error(
-                src,
-                None,
-                "resource_changes",
-                "a resource_changes entry has no address".into(),
-                "every resource change in `terraform show -json` output has an `address`",
-            )
-        })?,
-    };
-    let (action, replace_order) = classify_actions(&rc.change.actions).ok_or_else(|| {
-        unknown_action_error(src, &address, &rc.change.actions, "resource_changes")
-    })?;
-    let mode = parse_mode(rc.mode.as_deref()).ok_or_else(|| {
-        semantic_error(
+/// Why a resource change could not become a node. `build` turns it into a located error
+/// (the conversion runs inside deserialization, where the source text is not at hand).
+enum Unreadable {
+    NoAddress,
+    Actions {
+        address: String,
+        actions: Vec<String>,
+    },
+    Mode {
+        address: String,
+        mode: String,
+    },
+}
+
+fn unreadable_error(src: &Source, u: Unreadable) -> Error {
+    match u {
+        Unreadable::NoAddress => semantic_error(
+            src,
+            None,
+            "resource_changes",
+            "a resource_changes entry has no address".into(),
+            "every resource change in `terraform show -json` output has an `address`",
+        ),
+        Unreadable::Actions { address, actions } => {
+            let actions: Vec<Str<'_>> = actions.into_iter().map(Str::Owned).collect();
+            unknown_action_error(src, &address, &actions, "resource_changes")
+        }
+        Unreadable::Mode { address, mode } => semantic_error(
             src,
             Some(&address),
-            rc.mode.as_deref().unwrap_or_default(),
-            format!(
-                "resource change {address} has unknown mode {:?}",
-                rc.mode.as_deref().unwrap_or_default()
-            ),
+            &mode,
+            format!("resource change {address} has unknown mode {mode:?}"),
             "expected \"managed\", \"data\" or (OpenTofu) \"ephemeral\"",
-        )
-    })?;
+        ),
+    }
+}
+
+/// `resource_changes`, converted to nodes while they are read: the raw entries of a 100k
+/// plan are never all held at once. After the first unreadable entry the rest are still
+/// parsed (so syntax errors are found) but not converted.
+#[derive(Default)]
+struct ChangeNodes {
+    nodes: Vec<Node>,
+    first_error: Option<Unreadable>,
+}
+
+impl<'de> Deserialize<'de> for ChangeNodes {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        struct V;
+        impl<'de> serde::de::Visitor<'de> for V {
+            type Value = ChangeNodes;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a list of resource changes")
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(
+                self,
+                mut seq: A,
+            ) -> std::result::Result<ChangeNodes, A::Error> {
+                let mut out = ChangeNodes::default();
+                while let Some(rc) = seq.next_element::<RawResourceChange<'de>>()? {
+                    if out.first_error.is_some() {
+                        continue;
+                    }
+                    match change_node(&rc) {
+                        Ok(n) => out.nodes.push(n),
+                        Err(u) => out.first_error = Some(u),
+                    }
+                }
+                Ok(out)
+            }
+        }
+        d.deserialize_seq(V)
+    }
+}
+
+fn change_node(rc: &RawResourceChange<'_>) -> std::result::Result<Node, Unreadable> {
+    let address = match rc.address.as_deref() {
+        Some(a) => a.to_string(),
+        None => rebuild_address(rc).ok_or(Unreadable::NoAddress)?,
+    };
+    let Some((action, replace_order)) = classify_actions(&rc.change.actions) else {
+        return Err(Unreadable::Actions {
+            actions: rc.change.actions.iter().map(|a| a.to_string()).collect(),
+            address,
+        });
+    };
+    let Some(mode) = parse_mode(rc.mode.as_deref()) else {
+        return Err(Unreadable::Mode {
+            mode: rc.mode.as_deref().unwrap_or_default().to_string(),
+            address,
+        });
+    };
     let mut forced_by: Vec<String> = rc
         .change
         .replace_paths

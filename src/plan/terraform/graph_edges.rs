@@ -13,7 +13,7 @@
 //! `aws_x.y[0].id` always comes with a bare `aws_x.y` that could be a splat. Over-reporting
 //! a dependent is safe; missing one is not.
 
-use super::address::{parse_instance, InstanceAddr};
+use super::address::parse_instance;
 use super::Str;
 use crate::model::{Edge, EdgeSource, Node, Note, NoteKind};
 use serde::de::{self, DeserializeSeed, IgnoredAny, MapAccess, SeqAccess, Visitor};
@@ -394,7 +394,8 @@ fn walk_modules<'n, 'a>(
 /// Instances of config addresses, interned so that mapping millions of config-level
 /// dependencies to instances allocates nothing per edge.
 struct Instances<'n> {
-    parsed: Vec<Option<InstanceAddr<'n>>>,
+    /// Node → its config id (`u32::MAX` when the address does not parse).
+    node_config: Vec<u32>,
     /// Config address → id. Sorted, for "every resource under module X" range queries.
     ids: BTreeMap<String, u32>,
     /// Config id → its instances (node indexes).
@@ -410,8 +411,6 @@ struct Instances<'n> {
 
 impl<'n> Instances<'n> {
     fn new(nodes: &'n [Node]) -> Instances<'n> {
-        let parsed: Vec<Option<InstanceAddr<'n>>> =
-            nodes.iter().map(|n| parse_instance(&n.address)).collect();
         let mut ids: BTreeMap<String, u32> = BTreeMap::new();
         let mut instances: Vec<Vec<u32>> = Vec::new();
         let mut module_names: Vec<Vec<&'n str>> = Vec::new();
@@ -419,9 +418,12 @@ impl<'n> Instances<'n> {
         let mut prefix_start = Vec::with_capacity(nodes.len() + 1);
         let mut prefixes = Vec::new();
         let mut buf = String::new();
-        for (i, p) in parsed.iter().enumerate() {
+        let mut node_config = vec![u32::MAX; nodes.len()];
+        for (i, node) in nodes.iter().enumerate() {
             prefix_start.push(prefixes.len() as u32);
-            let Some(p) = p else { continue };
+            let Some(p) = parse_instance(&node.address) else {
+                continue;
+            };
             buf.clear();
             for m in &p.modules {
                 buf.push_str("module.");
@@ -442,10 +444,6 @@ impl<'n> Instances<'n> {
                 };
                 prefixes.push(id);
             }
-            // Deposed objects are leftovers: nothing depends on them any more.
-            if nodes[i].deposed.is_some() {
-                continue;
-            }
             let config = p.config_address();
             let cid = match ids.get(config.as_str()) {
                 Some(&c) => c,
@@ -457,11 +455,15 @@ impl<'n> Instances<'n> {
                     c
                 }
             };
-            instances[cid as usize].push(i as u32);
+            node_config[i] = cid;
+            // Deposed objects are leftovers: nothing depends on them any more.
+            if node.deposed.is_none() {
+                instances[cid as usize].push(i as u32);
+            }
         }
         prefix_start.push(prefixes.len() as u32);
         Instances {
-            parsed,
+            node_config,
             ids,
             instances,
             module_names,
@@ -718,9 +720,9 @@ pub(crate) fn derive(input: EdgeInputs<'_, '_>) -> Derived {
         if deps.is_empty() {
             continue;
         }
-        let d_modules: Vec<&str> = match instances.parsed[*d as usize].as_ref() {
-            Some(a) => a.modules.iter().map(|m| m.name).collect(),
-            None => continue,
+        let d_modules: Vec<&str> = match instances.node_config[*d as usize] {
+            u32::MAX => continue,
+            c => instances.module_names[c as usize].clone(),
         };
         let mut targets = Vec::with_capacity(deps.len());
         for &dep in deps.iter() {
