@@ -384,3 +384,33 @@ fn several_inputs_make_one_report_and_colliding_addresses_get_their_input_prefix
         "{addrs:?}"
     );
 }
+
+/// Pairing deletes with creates (missing `moved` blocks) is hash lookups, not a product:
+/// 20,000 deletes and 20,000 creates of one type pair up in one pass.
+#[test]
+fn many_deletes_and_creates_pair_without_a_quadratic_search() {
+    let mut changes = Vec::new();
+    for i in 0..20_000 {
+        changes.push(format!(r#"{{"address":"aws_instance.web[{i}]","type":"aws_instance","change":{{"actions":["delete"]}},"action_reason":"delete_because_wrong_repetition"}}"#));
+        changes.push(format!(r#"{{"address":"aws_instance.web[\"k{i}\"]","type":"aws_instance","change":{{"actions":["create"]}}}}"#));
+    }
+    let plan = format!(
+        r#"{{"format_version":"1.2","resource_changes":[{}],"configuration":{{"root_module":{{}}}}}}"#,
+        changes.join(",")
+    );
+    let a = planguard::analyze(
+        &[planguard::plan::Source::from_text("many.json", plan)],
+        &[],
+    )
+    .expect("parses");
+    let paired = a
+        .nodes
+        .iter()
+        .filter(|n| {
+            n.change
+                .as_ref()
+                .is_some_and(|c| c.move_candidate.is_some())
+        })
+        .count();
+    assert_eq!(paired, 20_000);
+}

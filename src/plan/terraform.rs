@@ -857,42 +857,83 @@ fn find_move_candidates(nodes: &mut [Node]) {
     if deletes.is_empty() || creates.is_empty() {
         return;
     }
-    let parsed = |i: usize| parse_instance(&nodes[i].address);
+    // Each address is parsed once and every shape is a hash lookup: a plan with tens of
+    // thousands of deletes and creates must not cost their product.
+    let parse_all = |list: &[usize]| -> Vec<(usize, InstanceAddr<'_>)> {
+        list.iter()
+            .filter_map(|&i| parse_instance(&nodes[i].address).map(|a| (i, a)))
+            .collect()
+    };
+    let (dp, cp) = (parse_all(&deletes), parse_all(&creates));
     let key_kind = |k: Option<&str>| match k {
-        None => 0,
+        None => 0u8,
         Some(k) if k.starts_with('"') => 2,
         Some(_) => 1,
     };
     let mut used = vec![false; nodes.len()];
     let mut pairs: Vec<(usize, usize)> = Vec::new();
-    type Shape = fn(&InstanceAddr<'_>, &InstanceAddr<'_>, &dyn Fn(Option<&str>) -> u8) -> bool;
-    let shapes: [Shape; 2] = [
-        |d, c, kind| d.config_address() == c.config_address() && kind(d.key) != kind(c.key),
-        |d, c, _| {
-            d.resource == c.resource
-                && d.key == c.key
-                && d.module_instance_prefix(d.modules.len())
-                    != c.module_instance_prefix(c.modules.len())
-        },
-    ];
-    for shape in shapes {
-        for &d in &deletes {
-            if used[d] {
-                continue;
-            }
-            let Some(da) = parsed(d) else { continue };
-            let found = creates.iter().copied().find(|&c| {
-                !used[c]
-                    && nodes[c].resource_type == nodes[d].resource_type
-                    && parsed(c).is_some_and(|ca| shape(&da, &ca, &key_kind))
-            });
-            if let Some(c) = found {
-                used[d] = true;
-                used[c] = true;
-                pairs.push((d, c));
+    // Shape 1: same config address, another kind of key (count ↔ for_each ↔ none).
+    // Shape 2: same resource and key under another module path. Addresses are unique, so
+    // a create in a shape-2 bucket never has the delete's own module path.
+    type Buckets = HashMap<(String, String, String), std::collections::VecDeque<usize>>;
+    let mut shape1: Buckets = HashMap::new();
+    let mut shape2: Buckets = HashMap::new();
+    for (c, a) in &cp {
+        let ty = nodes[*c].resource_type.clone();
+        shape1
+            .entry((ty.clone(), a.config_address(), key_kind(a.key).to_string()))
+            .or_default()
+            .push_back(*c);
+        shape2
+            .entry((
+                ty,
+                a.resource.clone(),
+                a.key.unwrap_or_default().to_string(),
+            ))
+            .or_default()
+            .push_back(*c);
+    }
+    let take = |buckets: &mut Buckets, key: (String, String, String), used: &mut [bool]| {
+        let q = buckets.get_mut(&key)?;
+        while let Some(c) = q.pop_front() {
+            if !used[c] {
+                return Some(c);
             }
         }
+        None
+    };
+    for (d, a) in &dp {
+        let ty = &nodes[*d].resource_type;
+        let kind = key_kind(a.key);
+        let found = (0u8..3).filter(|k| *k != kind).find_map(|k| {
+            take(
+                &mut shape1,
+                (ty.clone(), a.config_address(), k.to_string()),
+                &mut used,
+            )
+        });
+        if let Some(c) = found {
+            used[*d] = true;
+            used[c] = true;
+            pairs.push((*d, c));
+        }
     }
+    for (d, a) in &dp {
+        if used[*d] {
+            continue;
+        }
+        let key = (
+            nodes[*d].resource_type.clone(),
+            a.resource.clone(),
+            a.key.unwrap_or_default().to_string(),
+        );
+        if let Some(c) = take(&mut shape2, key, &mut used) {
+            used[*d] = true;
+            used[c] = true;
+            pairs.push((*d, c));
+        }
+    }
+    let parsed = |i: usize| parse_instance(&nodes[i].address);
     // Renames: exactly one unpaired delete and one unpaired create of a type in one module
     // instance, with the same key.
     let mut groups: HashMap<(String, String), (Vec<usize>, Vec<usize>)> = HashMap::new();
