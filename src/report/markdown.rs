@@ -155,28 +155,8 @@ fn header(r: &Report<'_>) -> String {
         let (msg, _) = truncate_chars(&inc.message, 300);
         let _ = writeln!(o, "> [!WARNING]\n> Partial analysis: {}\n", md_text(&msg));
     }
-    let count = |act: Action| a.summary.counts.get(&act).copied().unwrap_or(0);
-    let destroyed = count(Action::Replace) + count(Action::Delete);
-    let mut parts = vec![format!(
-        "**{} to destroy** ({} replace, {} delete)",
-        destroyed,
-        count(Action::Replace),
-        count(Action::Delete)
-    )];
-    for act in [
-        Action::Create,
-        Action::Update,
-        Action::Import,
-        Action::Dynamic,
-        Action::Forget,
-        Action::Read,
-    ] {
-        if count(act) > 0 {
-            parts.push(format!("{} {}", count(act), act.as_str()));
-        }
-    }
-    parts.push(format!("{} unchanged", count(Action::NoOp)));
-    let _ = writeln!(o, "{}", parts.join(" · "));
+    let (destroy, rest) = super::action_summary(a);
+    let _ = writeln!(o, "**{destroy}** {}", rest.join(" · "));
     if a.summary.managed_existing > 0 {
         let _ = writeln!(
             o,

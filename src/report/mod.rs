@@ -126,3 +126,33 @@ pub fn plural(n: usize, one: &str, many: &str) -> String {
         format!("{n} {many}")
     }
 }
+
+/// The one-line summary of what a plan does: the destroy part first (callers may emphasise
+/// it), then every other action that occurs, then the unchanged count.
+pub fn action_summary(a: &Analysis) -> (String, Vec<String>) {
+    use crate::model::Action;
+    let count = |act: Action| a.summary.counts.get(&act).copied().unwrap_or(0);
+    let destroy = format!(
+        "{} to destroy",
+        count(Action::Replace) + count(Action::Delete)
+    );
+    let mut rest = vec![format!(
+        "({} replace, {} delete)",
+        count(Action::Replace),
+        count(Action::Delete)
+    )];
+    for act in [
+        Action::Create,
+        Action::Update,
+        Action::Import,
+        Action::Dynamic,
+        Action::Forget,
+        Action::Read,
+    ] {
+        if count(act) > 0 {
+            rest.push(format!("{} {}", count(act), act.as_str()));
+        }
+    }
+    rest.push(format!("{} unchanged", count(Action::NoOp)));
+    (destroy, rest)
+}

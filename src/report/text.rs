@@ -133,28 +133,8 @@ pub fn render(r: &Report<'_>, opts: TextOptions) -> String {
                 .unwrap_or_default()
         );
     }
-    let count = |act: Action| a.summary.counts.get(&act).copied().unwrap_or(0);
-    let destroyed = count(Action::Replace) + count(Action::Delete);
-    let mut parts = vec![format!(
-        "{} to destroy ({} replace, {} delete)",
-        destroyed,
-        count(Action::Replace),
-        count(Action::Delete)
-    )];
-    for act in [
-        Action::Create,
-        Action::Update,
-        Action::Import,
-        Action::Dynamic,
-        Action::Forget,
-        Action::Read,
-    ] {
-        if count(act) > 0 {
-            parts.push(format!("{} {}", count(act), act.as_str()));
-        }
-    }
-    parts.push(format!("{} unchanged", count(Action::NoOp)));
-    let _ = writeln!(o, "  {}", parts.join(" · "));
+    let (destroy, rest) = super::action_summary(a);
+    let _ = writeln!(o, "  {destroy} {}", rest.join(" · "));
     if a.summary.managed_existing > 0 {
         let _ = writeln!(
             o,
