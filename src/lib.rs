@@ -16,6 +16,7 @@ pub mod plan;
 pub use error::{Error, Result};
 pub mod analysis;
 pub mod graph;
+pub mod id_hash;
 
 pub use analysis::Analysis;
 

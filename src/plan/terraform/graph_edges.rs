@@ -406,7 +406,7 @@ struct Instances<'n> {
     prefix_start: Vec<u32>,
     prefixes: Vec<u32>,
     /// (config id, depth) → prefix id → instances with that prefix.
-    groups: HashMap<(u32, u32), HashMap<u32, Vec<u32>>>,
+    groups: crate::id_hash::IdMap<(u32, u32), crate::id_hash::IdMap<u32, Vec<u32>>>,
 }
 
 impl<'n> Instances<'n> {
@@ -469,7 +469,7 @@ impl<'n> Instances<'n> {
             module_names,
             prefix_start,
             prefixes,
-            groups: HashMap::new(),
+            groups: Default::default(),
         }
     }
 
@@ -502,7 +502,7 @@ impl<'n> Instances<'n> {
         };
         let key = (cid, depth as u32);
         if !self.groups.contains_key(&key) {
-            let mut g: HashMap<u32, Vec<u32>> = HashMap::new();
+            let mut g: crate::id_hash::IdMap<u32, Vec<u32>> = Default::default();
             for &i in &self.instances[cid as usize] {
                 if let Some(p) = self.prefix_of(i, depth) {
                     g.entry(p).or_default().push(i);
