@@ -255,3 +255,58 @@ fn readme_shows_the_real_output_of_the_bundled_example() {
         "README.md's example output is stale; paste:\n{head}"
     );
 }
+
+/// `planguard hook` through the real binary: Claude Code event on stdin, plain mode, and a
+/// broken config that must block (exit 2), never allow.
+#[test]
+fn hook_subcommand_answers_agents_and_fails_closed_on_bad_config() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let event = r#"{"session_id":"s","transcript_path":"/tmp/t","cwd":"/repo","hook_event_name":"PreToolUse","tool_name":"Bash","tool_input":{"command":"cd infra && terraform apply -auto-approve"}}"#;
+    let out = planguard()
+        .current_dir(dir.path())
+        .arg("hook")
+        .write_stdin(event)
+        .output()
+        .expect("runs");
+    assert_eq!(out.status.code(), Some(0));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("Claude Code JSON");
+    assert_eq!(v["hookSpecificOutput"]["permissionDecision"], "deny");
+    let safe = r#"{"session_id":"s","hook_event_name":"PreToolUse","tool_name":"Bash","tool_input":{"command":"terraform plan -out=tfplan"}}"#;
+    let out = planguard()
+        .current_dir(dir.path())
+        .arg("hook")
+        .write_stdin(safe)
+        .output()
+        .expect("runs");
+    assert_eq!(out.status.code(), Some(0));
+    assert!(
+        out.stdout.is_empty(),
+        "no decision: Claude Code asks as usual"
+    );
+
+    let out = planguard()
+        .current_dir(dir.path())
+        .args(["hook", "--command", "terraform destroy"])
+        .output()
+        .expect("runs");
+    assert_eq!(out.status.code(), Some(1));
+    let out = planguard()
+        .current_dir(dir.path())
+        .args(["hook", "--command", "terraform plan"])
+        .output()
+        .expect("runs");
+    assert_eq!(out.status.code(), Some(0));
+
+    std::fs::write(
+        dir.path().join(".planguard.yaml"),
+        "hook:\n  allow_destory: true\n",
+    )
+    .expect("write");
+    let out = planguard()
+        .current_dir(dir.path())
+        .arg("hook")
+        .write_stdin(event)
+        .output()
+        .expect("runs");
+    assert_eq!(out.status.code(), Some(2), "a broken config blocks");
+}
