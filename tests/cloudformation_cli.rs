@@ -491,3 +491,26 @@ fn cfn_cli_nested_child_alone_says_the_parents_are_not_seen() {
             .as_str()
             .is_some_and(|m| m.contains("parent change set was not given"))));
 }
+
+/// A JSON template that names a key twice is refused: readers keep one copy silently, which
+/// could hide a resource or a DeletionPolicy (YAML refuses duplicates too).
+#[test]
+fn cfn_cli_duplicate_keys_in_a_json_template_are_refused() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let before =
+        r#"{"Resources": {"Data": {"Type": "AWS::S3::Bucket", "DeletionPolicy": "Retain"}}}"#;
+    let after = r#"{"Resources": {"Data": {"Type": "AWS::S3::Bucket"}, "Data": {"Type": "AWS::SQS::Queue"}}}"#;
+    std::fs::write(dir.path().join("before.json"), before).expect("write");
+    std::fs::write(dir.path().join("after.json"), after).expect("write");
+    let out = crate::common::planguard()
+        .arg("diff")
+        .arg("--no-config")
+        .arg(dir.path().join("before.json"))
+        .arg(dir.path().join("after.json"))
+        .output()
+        .expect("runs");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(err.contains("duplicate key `Data`"), "{err}");
+    assert!(err.contains("after.json:1:"), "located: {err}");
+}

@@ -266,7 +266,10 @@ pub fn parse_value(src: &Source) -> Result<TValue> {
         left: text.len() + 64,
     };
     if trimmed.starts_with('{') {
-        let v: serde_json::Value = serde_json::from_str(text).map_err(|e| {
+        // Straight into the template tree (no generic JSON value first), refusing duplicate
+        // keys: JSON readers usually keep the last one silently, which could hide a resource
+        // or a DeletionPolicy; YAML already refuses them.
+        let v: TValue = serde_json::from_str(text).map_err(|e| {
             Error::input(
                 src.error_at_line_col(
                     "planguard::input::cfn-template",
@@ -277,7 +280,7 @@ pub fn parse_value(src: &Source) -> Result<TValue> {
                 .with_help(depth_or_syntax_help(&e.to_string())),
             )
         })?;
-        from_json(src, &v, 0, &mut budget)
+        Ok(v)
     } else {
         let v: serde_yaml::Value = serde_yaml::from_str(text).map_err(|e| yaml_error(src, &e))?;
         from_yaml(src, &v, 0, &mut budget)
@@ -352,30 +355,71 @@ fn too_deep(src: &Source, depth: usize) -> Result<()> {
     Ok(())
 }
 
-fn from_json(
-    src: &Source,
-    v: &serde_json::Value,
-    depth: usize,
-    budget: &mut NodeBudget,
-) -> Result<TValue> {
-    too_deep(src, depth)?;
-    budget.take(src)?;
-    Ok(match v {
-        serde_json::Value::Null => TValue::Null,
-        serde_json::Value::Bool(b) => TValue::Bool(*b),
-        serde_json::Value::Number(n) => TValue::Number(n.to_string()),
-        serde_json::Value::String(s) => TValue::String(s.clone()),
-        serde_json::Value::Array(a) => TValue::List(
-            a.iter()
-                .map(|x| from_json(src, x, depth + 1, budget))
-                .collect::<Result<_>>()?,
-        ),
-        serde_json::Value::Object(o) => TValue::Map(
-            o.iter()
-                .map(|(k, x)| Ok((k.clone(), from_json(src, x, depth + 1, budget)?)))
-                .collect::<Result<_>>()?,
-        ),
-    })
+impl<'de> serde::Deserialize<'de> for TValue {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        struct V;
+        impl<'de> serde::de::Visitor<'de> for V {
+            type Value = TValue;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a template value")
+            }
+            fn visit_unit<E: serde::de::Error>(self) -> std::result::Result<TValue, E> {
+                Ok(TValue::Null)
+            }
+            fn visit_bool<E: serde::de::Error>(self, b: bool) -> std::result::Result<TValue, E> {
+                Ok(TValue::Bool(b))
+            }
+            fn visit_i64<E: serde::de::Error>(self, n: i64) -> std::result::Result<TValue, E> {
+                Ok(TValue::Number(n.to_string()))
+            }
+            fn visit_u64<E: serde::de::Error>(self, n: u64) -> std::result::Result<TValue, E> {
+                Ok(TValue::Number(n.to_string()))
+            }
+            fn visit_f64<E: serde::de::Error>(self, n: f64) -> std::result::Result<TValue, E> {
+                Ok(TValue::Number(
+                    serde_json::Number::from_f64(n)
+                        .map_or_else(|| n.to_string(), |x| x.to_string()),
+                ))
+            }
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> std::result::Result<TValue, E> {
+                Ok(TValue::String(v.to_string()))
+            }
+            fn visit_string<E: serde::de::Error>(
+                self,
+                v: String,
+            ) -> std::result::Result<TValue, E> {
+                Ok(TValue::String(v))
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(
+                self,
+                mut seq: A,
+            ) -> std::result::Result<TValue, A::Error> {
+                let mut out = Vec::new();
+                while let Some(v) = seq.next_element::<TValue>()? {
+                    out.push(v);
+                }
+                Ok(TValue::List(out))
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> std::result::Result<TValue, A::Error> {
+                let mut out: Vec<(String, TValue)> = Vec::new();
+                let mut seen: HashSet<String> = HashSet::new();
+                while let Some(k) = map.next_key::<String>()? {
+                    if !seen.insert(k.clone()) {
+                        return Err(serde::de::Error::custom(format!(
+                            "duplicate key `{k}`: a template may name each key once"
+                        )));
+                    }
+                    let v = map.next_value::<TValue>()?;
+                    out.push((k, v));
+                }
+                Ok(TValue::Map(out))
+            }
+        }
+        d.deserialize_any(V)
+    }
 }
 
 fn from_yaml(
