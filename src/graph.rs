@@ -53,18 +53,6 @@ impl ResourceGraph {
             .map(|i| i.index() as u32)
     }
 
-    /// Provenances of the edges `from → to`, sorted.
-    pub fn edge_sources(&self, from: u32, to: u32) -> Vec<EdgeSource> {
-        let mut v: Vec<EdgeSource> = self
-            .g
-            .edges_connecting(NodeIndex::new(from as usize), NodeIndex::new(to as usize))
-            .map(|e| *e.weight())
-            .collect();
-        v.sort();
-        v.dedup();
-        v
-    }
-
     /// Every edge as `(from, to, source)`.
     pub fn edges(&self) -> impl Iterator<Item = (u32, u32, EdgeSource)> + '_ {
         self.g.raw_edges().iter().map(|e| {

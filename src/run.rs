@@ -211,20 +211,10 @@ fn load_policy(
     fail_on: Option<Severity>,
     today: Option<&str>,
 ) -> Result<Policy, Error> {
-    let config_path = if args.no_config {
+    let config = if args.no_config {
         None
-    } else if let Some(p) = &args.config {
-        Some(p.clone())
     } else {
-        std::env::current_dir().ok().and_then(|d| discover(&d))
-    };
-    let config = match config_path {
-        Some(p) => {
-            let text =
-                std::fs::read_to_string(&p).map_err(|e| io_error(&p.display().to_string(), e))?;
-            Some(parse_config(&p, text)?)
-        }
-        None => None,
+        find_config(args.config.as_deref())?
     };
     let mut severities = Vec::new();
     for s in &args.severity {

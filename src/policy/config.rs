@@ -4,7 +4,7 @@
 //! checked: an unknown key, an unknown rule id, a bad date or severity is an error pointing
 //! at its line, because a typo in a safety policy must not silently relax it.
 
-use crate::error::{Error, Located, Result};
+use crate::error::{Error, Result};
 use crate::policy::rule::{locate_text, Severity};
 use serde::Deserialize;
 use std::collections::BTreeMap;
@@ -258,15 +258,6 @@ fn shares_words(a: &str, b: &str) -> bool {
         .filter(|w| w.len() > 3 && wa.contains(w))
         .count()
         >= 2
-}
-
-/// Located error helper for callers outside this module.
-pub fn whole_file_error(path: &Path, message: String) -> Error {
-    Error::config(Located::whole_file(
-        "planguard::config::invalid",
-        &path.display().to_string(),
-        message,
-    ))
 }
 
 #[cfg(test)]

@@ -11,7 +11,7 @@ pub mod config;
 pub mod rule;
 
 use crate::analysis::{Analysis, Destructive};
-use crate::error::{Error, Located, Result};
+use crate::error::{Error, Result};
 use crate::model::{Action, Node};
 use config::{parse_date, Date, LoadedConfig, WaiverSpec};
 use globset::GlobMatcher;
@@ -20,8 +20,6 @@ use serde::Serialize;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-
-pub use rule::Severity as RuleSeverity;
 
 /// Everything the command line can say about policy, before files are read.
 #[derive(Debug, Clone, Default)]
@@ -672,13 +670,4 @@ pub fn evaluate(a: &Analysis, policy: &Policy) -> Evaluation {
             })
             .collect(),
     }
-}
-
-/// A located diagnostic helper for user rule files read elsewhere.
-pub fn rule_error(path: &str, message: String) -> Error {
-    Error::rules(Located::whole_file(
-        "planguard::rules::invalid",
-        path,
-        message,
-    ))
 }
