@@ -107,7 +107,8 @@ pub struct GuardArgs {
     /// Config file (default: .planguard.yaml in the working directory or a parent).
     #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,
-    /// Lowest severity that blocks. Default: the config's fail_on, else high.
+    /// Lowest severity that blocks. Can only be stricter than the config's fail_on (else
+    /// high): relaxing the gate is a reviewed change to .planguard.yaml.
     #[arg(long, value_enum, value_name = "SEVERITY")]
     pub fail_on: Option<SeverityArg>,
     /// Report format, written to stderr (stdout belongs to the wrapped command).

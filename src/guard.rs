@@ -162,10 +162,20 @@ fn hook_config(loaded: Option<&LoadedConfig>) -> Result<HookConfig, Error> {
     })
 }
 
+/// `--fail-on` can only make the guard stricter than the config (or the default `high`):
+/// a command line is what an agent writes, and the way to relax the gate is a reviewed
+/// change to `.planguard.yaml`.
 fn load_policy(args: &GuardArgs, config: Option<LoadedConfig>) -> Result<Policy, Error> {
+    let configured = config
+        .as_ref()
+        .and_then(|c| c.config.fail_on)
+        .unwrap_or(planguard::policy::rule::Severity::High);
     Policy::load(PolicyOptions {
         config,
-        fail_on: args.fail_on.map(severity),
+        fail_on: Some(
+            args.fail_on
+                .map_or(configured, |f| severity(f).min(configured)),
+        ),
         ..Default::default()
     })
 }

@@ -222,6 +222,38 @@ fn a_waiver_lets_the_destructive_plan_through_and_fail_on_tightens() {
     assert!(!f.applied());
 }
 
+/// An agent cannot relax the gate from the command line: `--fail-on critical` is ignored
+/// where the config (here the default, high) is stricter, so high findings still block.
+#[test]
+fn fail_on_cannot_be_loosened_on_the_command_line() {
+    let f = Fake::new();
+    let o = f.guard(
+        DESTRUCTIVE,
+        &["--fail-on", "info", "--", "terraform", "apply", "tfplan"],
+    );
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    // Only high findings remain (the critical rules are off): `--fail-on critical`, were it
+    // obeyed, would let this apply run.
+    let f = Fake::new();
+    f.config("disable: [mass-destruction, stateful-resource-destroyed]\n");
+    let o = f.guard(
+        DESTRUCTIVE,
+        &[
+            "--fail-on",
+            "critical",
+            "--",
+            "terraform",
+            "apply",
+            "tfplan",
+        ],
+    );
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    assert!(
+        !f.applied(),
+        "critical is looser than the default high: ignored"
+    );
+}
+
 #[test]
 fn chdir_is_honoured_and_tofu_and_no_dashdash_work() {
     let f = Fake::new();
