@@ -25,7 +25,7 @@ pub struct Located {
     pub message: String,
     pub label: String,
     pub help: Option<String>,
-    src: Option<NamedSource<Arc<String>>>,
+    src: Option<NamedSource<Arc<dyn SourceCode>>>,
     span: Option<SourceSpan>,
 }
 
@@ -46,13 +46,15 @@ impl Located {
     }
 
     /// A problem at byte `offset` of `text`.
-    pub fn at_offset(
+    pub fn at_offset<T: AsRef<str> + SourceCode + 'static>(
         code: &'static str,
         path: &str,
-        text: &Arc<String>,
+        text: &Arc<T>,
         offset: usize,
         message: impl Into<String>,
     ) -> Located {
+        let shared: Arc<dyn SourceCode> = text.clone();
+        let text: &str = (**text).as_ref();
         let offset = floor_char_boundary(text, offset.min(text.len()));
         let (line, column) = line_col(text, offset);
         let len = text[offset..].chars().next().map_or(0, char::len_utf8);
@@ -78,21 +80,21 @@ impl Located {
             message: message.into(),
             label: "here".to_string(),
             help: None,
-            src: quote.then(|| NamedSource::new(path, Arc::clone(text))),
+            src: quote.then(|| NamedSource::new(path, shared)),
             span: quote.then(|| SourceSpan::new(offset.into(), len)),
         }
     }
 
     /// A problem at a 1-based line and column (as serde_json and serde_yaml report them).
-    pub fn at_line_col(
+    pub fn at_line_col<T: AsRef<str> + SourceCode + 'static>(
         code: &'static str,
         path: &str,
-        text: &Arc<String>,
+        text: &Arc<T>,
         line: usize,
         column: usize,
         message: impl Into<String>,
     ) -> Located {
-        let offset = offset_of(text, line, column);
+        let offset = offset_of((**text).as_ref(), line, column);
         let mut l = Located::at_offset(code, path, text, offset, message);
         // Keep the parser's own numbers: they are what the user will search for.
         if line > 0 {

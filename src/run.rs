@@ -10,7 +10,7 @@ use crate::cli::{
 };
 use miette::Result;
 use planguard::error::Error;
-use planguard::plan::Source;
+use planguard::plan::{InputBytes, Source};
 use planguard::policy::config::{
     discover, parse_config, parse_date, CONFIG_FILE_NAME, STARTER_CONFIG,
 };
@@ -128,7 +128,7 @@ pub fn read_source(path: &str, terraform_bin: Option<&str>) -> Result<Source, Er
         std::io::stdin()
             .read_to_end(&mut buf)
             .map_err(|e| io_error("<stdin>", e))?;
-        buf
+        InputBytes::Owned(buf)
     } else {
         let p = Path::new(path);
         if p.is_dir() {
@@ -137,9 +137,9 @@ pub fn read_source(path: &str, terraform_bin: Option<&str>) -> Result<Source, Er
                 Some("give the JSON plan file (terraform show -json tfplan > plan.json)".into()),
             ));
         }
-        std::fs::read(p).map_err(|e| io_error(path, e))?
+        InputBytes::read_file(p).map_err(|e| io_error(path, e))?
     };
-    if bytes.starts_with(b"PK\x03\x04") {
+    if bytes.as_slice().starts_with(b"PK\x03\x04") {
         if path == "-" {
             return Err(Error::usage(
                 "a binary plan file was piped on stdin".to_string(),
@@ -151,7 +151,7 @@ pub fn read_source(path: &str, terraform_bin: Option<&str>) -> Result<Source, Er
         }
         return show_binary_plan(path, terraform_bin);
     }
-    Source::from_bytes(path, bytes)
+    Source::from_input(path, bytes)
 }
 
 fn on_path(name: &str) -> Option<PathBuf> {

@@ -16,13 +16,108 @@ use crate::model::Plan;
 use sha2::{Digest, Sha256};
 use std::sync::{Arc, OnceLock};
 
+/// The bytes of one input as they came: read into memory, or mapped from a regular file.
+///
+/// Plans run to hundreds of megabytes. Mapping a file costs a few page-table entries where
+/// reading it costs a copy into fresh heap pages (≈ 0.25 s and the file's size in heap for
+/// a 500 MB plan, as much as parsing it). Mapping is read-only (`PROT_READ`, private).
+pub enum InputBytes {
+    Owned(Vec<u8>),
+    Mapped(memmap2::Mmap),
+}
+
+impl InputBytes {
+    /// The file at `path`: mapped when it is a non-empty regular file, read otherwise
+    /// (FIFOs, devices, `/proc` files, or a filesystem that cannot map).
+    pub fn read_file(path: &std::path::Path) -> std::io::Result<InputBytes> {
+        let file = std::fs::File::open(path)?;
+        let meta = file.metadata()?;
+        if meta.is_file() && meta.len() > 0 {
+            // SAFETY: the map is read-only and private. Another process truncating or
+            // rewriting the file while planguard runs can change or remove the mapped
+            // pages (SIGBUS ends the process: a non-zero exit, never a pass). The same
+            // trade-off ripgrep makes; plans are written before they are checked.
+            if let Ok(map) = unsafe { memmap2::MmapOptions::new().populate().map(&file) } {
+                return Ok(InputBytes::Mapped(map));
+            }
+        }
+        let mut buf = Vec::new();
+        std::io::Read::read_to_end(&mut (&file), &mut buf)?;
+        Ok(InputBytes::Owned(buf))
+    }
+
+    pub fn as_slice(&self) -> &[u8] {
+        match self {
+            InputBytes::Owned(v) => v,
+            InputBytes::Mapped(m) => m,
+        }
+    }
+
+    /// True when the bytes are a file mapping, not heap memory.
+    pub fn is_mapped(&self) -> bool {
+        matches!(self, InputBytes::Mapped(_))
+    }
+}
+
+/// Validated UTF-8 text of one input, owned or mapped. Derefs to `str`.
+pub struct Text(InputBytes);
+
+impl Text {
+    pub fn as_str(&self) -> &str {
+        // SAFETY: every constructor checked the bytes are UTF-8 (`Source::from_input`,
+        // or built from a `String`), and the bytes are never written through this type.
+        unsafe { std::str::from_utf8_unchecked(self.0.as_slice()) }
+    }
+
+    /// True when the text is a file mapping (its bytes are not on the heap).
+    pub fn is_mapped(&self) -> bool {
+        self.0.is_mapped()
+    }
+}
+
+impl std::ops::Deref for Text {
+    type Target = str;
+    fn deref(&self) -> &str {
+        self.as_str()
+    }
+}
+
+impl AsRef<str> for Text {
+    fn as_ref(&self) -> &str {
+        self.as_str()
+    }
+}
+
+impl std::fmt::Debug for Text {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "Text({} bytes{})",
+            self.len(),
+            if self.is_mapped() { ", mapped" } else { "" }
+        )
+    }
+}
+
+impl miette::SourceCode for Text {
+    fn read_span<'a>(
+        &'a self,
+        span: &miette::SourceSpan,
+        context_lines_before: usize,
+        context_lines_after: usize,
+    ) -> std::result::Result<Box<dyn miette::SpanContents<'a> + 'a>, miette::MietteError> {
+        self.as_str()
+            .read_span(span, context_lines_before, context_lines_after)
+    }
+}
+
 /// The exact bytes of one input, as text. Shared (`Arc`) so diagnostics can point into it
 /// without copying a plan of hundreds of megabytes.
 #[derive(Debug, Clone)]
 pub struct Source {
     /// As the user named it (`-` for stdin).
     pub path: String,
-    pub text: Arc<String>,
+    pub text: Arc<Text>,
     /// SHA-256 of the bytes as read, lowercase hex: computed on first use, so `analyze` can
     /// hash on one core while it parses on the other.
     sha256: Arc<OnceLock<String>>,
@@ -32,31 +127,33 @@ impl Source {
     /// Wrap bytes read from `path`. Invalid UTF-8 is refused with its offset: no supported
     /// format allows it, and guessing an encoding could hide part of a plan.
     pub fn from_bytes(path: &str, bytes: Vec<u8>) -> Result<Source> {
-        let text = match String::from_utf8(bytes) {
-            Ok(t) => t,
-            Err(e) => {
-                let at = e.utf8_error().valid_up_to();
-                let lossy = Arc::new(String::from_utf8_lossy(e.as_bytes()).into_owned());
-                // Offsets before the bad byte are identical in the lossy copy.
-                return Err(Error::input(
-                    Located::at_offset(
-                        "planguard::input::encoding",
-                        path,
-                        &lossy,
-                        at,
-                        format!("invalid UTF-8 at byte {at}"),
-                    )
-                    .with_help(
-                        "plan JSON, change sets and templates are UTF-8 text; was a binary or \
-                         re-encoded file given? A binary Terraform plan is read with \
-                         `terraform show -json PLANFILE`.",
-                    ),
-                ));
-            }
-        };
+        Source::from_input(path, InputBytes::Owned(bytes))
+    }
+
+    /// Wrap input bytes, owned or mapped; see [`Source::from_bytes`].
+    pub fn from_input(path: &str, bytes: InputBytes) -> Result<Source> {
+        if let Err(e) = std::str::from_utf8(bytes.as_slice()) {
+            let at = e.valid_up_to();
+            let lossy = Arc::new(String::from_utf8_lossy(bytes.as_slice()).into_owned());
+            // Offsets before the bad byte are identical in the lossy copy.
+            return Err(Error::input(
+                Located::at_offset(
+                    "planguard::input::encoding",
+                    path,
+                    &lossy,
+                    at,
+                    format!("invalid UTF-8 at byte {at}"),
+                )
+                .with_help(
+                    "plan JSON, change sets and templates are UTF-8 text; was a binary or \
+                     re-encoded file given? A binary Terraform plan is read with \
+                     `terraform show -json PLANFILE`.",
+                ),
+            ));
+        }
         Ok(Source {
             path: path.to_string(),
-            text: Arc::new(text),
+            text: Arc::new(Text(bytes)),
             sha256: Arc::default(),
         })
     }
@@ -67,7 +164,7 @@ impl Source {
         Source {
             path: path.to_string(),
             sha256: Arc::default(),
-            text: Arc::new(text),
+            text: Arc::new(Text(InputBytes::Owned(text.into_bytes()))),
         }
     }
 
@@ -248,12 +345,35 @@ fn wrapped_json_start(text: &str) -> Option<usize> {
 /// together are merged (pages) and linked (nested stacks) by their parser; `templates` are
 /// CloudFormation templates named with `--template`.
 pub fn parse_all(sources: &[Source], templates: &[Source]) -> Result<Vec<Plan>> {
+    parse_all_with(sources, templates, &[])
+}
+
+/// Work a second core can do while the first parses: section prefetches (see
+/// [`terraform::Prefetch`]), then the inputs' hashes. `prefetch[i]` belongs to `sources[i]`.
+pub fn background_work<'a>(sources: &'a [Source]) -> Vec<Option<terraform::Prefetch<'a>>> {
+    sources
+        .iter()
+        .map(|s| {
+            matches!(detect(s), Ok(Detected::TerraformJson)).then(|| terraform::Prefetch::new(s))
+        })
+        .collect()
+}
+
+/// [`parse_all`], using what [`background_work`] prepared for the same sources.
+pub fn parse_all_with<'a>(
+    sources: &'a [Source],
+    templates: &[Source],
+    prefetch: &[Option<terraform::Prefetch<'a>>],
+) -> Result<Vec<Plan>> {
     let mut plans = Vec::new();
     let mut change_sets = Vec::new();
     let mut extra_templates: Vec<&Source> = templates.iter().collect();
-    for src in sources {
+    for (i, src) in sources.iter().enumerate() {
         match detect(src)? {
-            Detected::TerraformJson => plans.push(terraform::parse(src)?),
+            Detected::TerraformJson => plans.push(terraform::parse_with(
+                src,
+                prefetch.get(i).and_then(Option::as_ref),
+            )?),
             Detected::CloudformationChangeSet => change_sets.push(src),
             Detected::CloudformationTemplate => extra_templates.push(src),
         }

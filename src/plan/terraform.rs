@@ -30,13 +30,14 @@ use serde::de::IgnoredAny;
 use serde::Deserialize;
 use std::borrow::Cow;
 use std::collections::{BTreeMap, HashMap};
+use std::sync::{Mutex, OnceLock};
 
 type Str<'a> = Cow<'a, str>;
 
 /// Highest `format_version` minor this build was written against, per major.
 const KNOWN_MINOR: [(u32, u32); 2] = [(0, 2), (1, 2)];
 
-#[derive(Deserialize)]
+#[derive(Deserialize, Default)]
 struct RawPlan<'a> {
     #[serde(borrow)]
     format_version: Option<Str<'a>>,
@@ -199,12 +200,199 @@ impl<'de> Deserialize<'de> for DependsOn {
 
 /// Parse one Terraform/OpenTofu plan JSON document.
 pub fn parse(src: &Source) -> Result<Plan> {
+    parse_with(src, None)
+}
+
+/// [`parse`], taking `prior_state` from `prefetch` when another thread has parsed it.
+pub(crate) fn parse_with<'a>(src: &'a Source, prefetch: Option<&Prefetch<'a>>) -> Result<Plan> {
     let text = src.text.as_str();
-    DEPENDS_ON_NAMES.with(|t| *t.borrow_mut() = Default::default());
-    let parsed: std::result::Result<RawPlan<'_>, _> = serde_json::from_str(text);
-    let depends_on_names = DEPENDS_ON_NAMES.with(|t| std::mem::take(&mut t.borrow_mut().1));
+    let prefetch = prefetch.filter(|p| std::ptr::eq(p.text, text));
+    if let Some((raw, names)) = read_sections(text, prefetch) {
+        return build(src, raw, &names);
+    }
+    // The section reader gave up: the document is malformed or unusual. The whole-document
+    // parse decides, and its error (with serde_json's own line and column) is the one shown.
+    let (parsed, depends_on_names) = with_fresh_names(|| serde_json::from_str::<RawPlan<'_>>(text));
     let raw = parsed.map_err(|e| json_error(src, &e))?;
     build(src, raw, &depends_on_names)
+}
+
+/// Run `f` with an empty [`DEPENDS_ON_NAMES`] table on this thread; return what it interned.
+fn with_fresh_names<T>(f: impl FnOnce() -> T) -> (T, Vec<String>) {
+    DEPENDS_ON_NAMES.with(|t| *t.borrow_mut() = Default::default());
+    let out = f();
+    let names = DEPENDS_ON_NAMES.with(|t| std::mem::take(&mut *t.borrow_mut()).1);
+    (out, names)
+}
+
+/// `prior_state` of one plan, parsed ahead of the main parse by whichever thread asks first.
+///
+/// On a 100k-resource plan `prior_state` is a third of the bytes and of the parse time, and
+/// it sits after `resource_changes`, so a second core can read it while the first reads the
+/// rest. The helper cannot know where the top-level key is without parsing everything
+/// before it, so it guesses (the last `"prior_state":` in the text, where Terraform writes
+/// it) and the main parse uses the result only when the top-level key turns out to start
+/// exactly there. A wrong guess costs time, never correctness: the same bytes are parsed
+/// by the same code either way.
+pub struct Prefetch<'a> {
+    text: &'a str,
+    cell: OnceLock<Mutex<Option<Speculated<'a>>>>,
+}
+
+struct Speculated<'a> {
+    /// Where the value starts (after the key, the colon and whitespace).
+    start: usize,
+    /// The value and where it ends, or `None` when it did not parse.
+    parsed: Option<(Option<RawState<'a>>, usize)>,
+    names: Vec<String>,
+}
+
+impl<'a> Prefetch<'a> {
+    pub fn new(src: &'a Source) -> Prefetch<'a> {
+        Prefetch {
+            text: src.text.as_str(),
+            cell: OnceLock::new(),
+        }
+    }
+
+    /// Do the work now (on the calling thread) unless it is done or under way.
+    pub fn run(&self) {
+        self.slot();
+    }
+
+    fn slot(&self) -> &Mutex<Option<Speculated<'a>>> {
+        self.cell.get_or_init(|| Mutex::new(speculate(self.text)))
+    }
+
+    /// The parsed `prior_state` if the guess was the value starting at `start`.
+    fn take_at(&self, start: usize) -> Option<Speculated<'a>> {
+        let mut slot = self.slot().lock().ok()?;
+        if slot.as_ref().is_some_and(|s| s.start == start) {
+            slot.take()
+        } else {
+            None
+        }
+    }
+}
+
+fn speculate(text: &str) -> Option<Speculated<'_>> {
+    const KEY: &str = "\"prior_state\"";
+    let at = text.rfind(KEY)?;
+    let bytes = text.as_bytes();
+    let colon = skip_ws(bytes, at + KEY.len());
+    if bytes.get(colon) != Some(&b':') {
+        return None;
+    }
+    Some(speculate_at(text, skip_ws(bytes, colon + 1)))
+}
+
+fn skip_ws(bytes: &[u8], mut at: usize) -> usize {
+    while matches!(bytes.get(at), Some(b' ' | b'\n' | b'\t' | b'\r')) {
+        at += 1;
+    }
+    at
+}
+
+/// One JSON value starting at byte `at`, and the offset just after it.
+fn value_at<'a, T: Deserialize<'a>>(text: &'a str, at: usize) -> Option<(T, usize)> {
+    let mut values = serde_json::Deserializer::from_str(text.get(at..)?).into_iter::<T>();
+    let value = values.next()?.ok()?;
+    Some((value, at + values.byte_offset()))
+}
+
+/// Read the top-level object key by key, each value with its own typed deserializer, so
+/// `prior_state` can come from a [`Prefetch`]. Accepts exactly what `serde_json::from_str::<RawPlan>`
+/// accepts (known keys at most once, unknown keys skipped but checked, nothing after the
+/// object) and returns `None` for anything else, leaving the verdict and the error message
+/// to that whole-document parse.
+fn read_sections<'a>(
+    text: &'a str,
+    prefetch: Option<&Prefetch<'a>>,
+) -> Option<(RawPlan<'a>, Vec<String>)> {
+    fn once<T>(slot: &mut Option<T>, seen: &mut bool, value: Option<T>) -> Option<()> {
+        if std::mem::replace(seen, true) {
+            return None; // duplicate field: the whole-document parse refuses it
+        }
+        *slot = value;
+        Some(())
+    }
+    let bytes = text.as_bytes();
+    let mut raw = RawPlan::default();
+    let mut names = Vec::new();
+    let mut seen = [false; 14];
+    let mut at = skip_ws(bytes, 0);
+    if bytes.get(at) != Some(&b'{') {
+        return None;
+    }
+    at = skip_ws(bytes, at + 1);
+    if bytes.get(at) == Some(&b'}') {
+        at += 1;
+    } else {
+        loop {
+            if bytes.get(at) != Some(&b'"') {
+                return None;
+            }
+            let (key, after_key) = value_at::<Str<'a>>(text, at)?;
+            at = skip_ws(bytes, after_key);
+            if bytes.get(at) != Some(&b':') {
+                return None;
+            }
+            at = skip_ws(bytes, at + 1);
+            macro_rules! field {
+                ($slot:ident, $n:expr) => {{
+                    let (v, end) = value_at(text, at)?;
+                    once(&mut raw.$slot, &mut seen[$n], v)?;
+                    end
+                }};
+            }
+            at = match key.as_ref() {
+                "format_version" => field!(format_version, 0),
+                "terraform_version" => field!(terraform_version, 1),
+                "plan_format_version" => field!(plan_format_version, 2),
+                "resource_changes" => field!(resource_changes, 3),
+                "resource_drift" => field!(resource_drift, 4),
+                "deferred_changes" => field!(deferred_changes, 5),
+                "output_changes" => field!(output_changes, 6),
+                "configuration" => field!(configuration, 7),
+                "errored" => field!(errored, 8),
+                "complete" => field!(complete, 9),
+                "values" => field!(values, 10),
+                "planned_values" => field!(planned_values, 11),
+                "@level" => field!(ui_level, 12),
+                "prior_state" => {
+                    let spec = match prefetch.and_then(|p| p.take_at(at)) {
+                        Some(spec) => spec,
+                        None => speculate_at(text, at),
+                    };
+                    let (state, end) = spec.parsed?;
+                    once(&mut raw.prior_state, &mut seen[13], state)?;
+                    names = spec.names;
+                    end
+                }
+                _ => value_at::<IgnoredAny>(text, at)?.1,
+            };
+            at = skip_ws(bytes, at);
+            match bytes.get(at) {
+                Some(b',') => at = skip_ws(bytes, at + 1),
+                Some(b'}') => {
+                    at += 1;
+                    break;
+                }
+                _ => return None,
+            }
+        }
+    }
+    (skip_ws(bytes, at) == bytes.len()).then_some((raw, names))
+}
+
+/// `prior_state` parsed here and now, at the known start of its value.
+fn speculate_at(text: &str, start: usize) -> Speculated<'_> {
+    let (parsed, names) = with_fresh_names(|| value_at::<Option<RawState<'_>>>(text, start));
+    Speculated {
+        start,
+        parsed,
+        names,
+    }
 }
 
 fn json_error(src: &Source, e: &serde_json::Error) -> Error {
@@ -966,6 +1154,126 @@ fn find_move_candidates(nodes: &mut [Node]) {
         let to = nodes[c].address.clone();
         if let Some(ch) = nodes[d].change.as_mut() {
             ch.move_candidate = Some(to);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The whole-document parse, which the section reader must agree with.
+    fn parse_whole(src: &Source) -> Result<Plan> {
+        let (parsed, names) =
+            with_fresh_names(|| serde_json::from_str::<RawPlan<'_>>(src.text.as_str()));
+        build(src, parsed.map_err(|e| json_error(src, &e))?, &names)
+    }
+
+    /// Parse with the prefetch done first (as on a second core), and say whether the
+    /// section reader (not the fallback) produced the plan.
+    fn parse_prefetched(src: &Source) -> (Result<Plan>, bool) {
+        let prefetch = Prefetch::new(src);
+        prefetch.run();
+        let used = read_sections(src.text.as_str(), Some(&Prefetch::new(src))).is_some();
+        (parse_with(src, Some(&prefetch)), used)
+    }
+
+    fn json_files(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                json_files(&path, out);
+            } else if path.extension().is_some_and(|e| e == "json") {
+                out.push(path);
+            }
+        }
+    }
+
+    #[test]
+    fn section_reader_agrees_with_whole_document_parse_on_every_fixture() {
+        let mut files = Vec::new();
+        json_files(
+            &std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata/terraform"),
+            &mut files,
+        );
+        files.sort();
+        let mut fast = 0;
+        for f in &files {
+            let text = std::fs::read_to_string(f).unwrap();
+            let src = Source::from_text(&f.display().to_string(), text);
+            let whole = parse_whole(&src);
+            let (sectioned, used) = parse_prefetched(&src);
+            match (&whole, &sectioned) {
+                (Ok(a), Ok(b)) => assert_eq!(a, b, "{}", f.display()),
+                (Err(a), Err(b)) => assert_eq!(a.to_string(), b.to_string(), "{}", f.display()),
+                _ => panic!(
+                    "{}: whole {:?} vs sectioned {:?}",
+                    f.display(),
+                    whole.is_ok(),
+                    sectioned.is_ok()
+                ),
+            }
+            // Every document the whole parse reads must take the section reader (it exists to
+            // be fast on real plans), and nothing it refuses may.
+            let json_ok =
+                with_fresh_names(|| serde_json::from_str::<RawPlan<'_>>(&src.text).is_ok()).0;
+            assert_eq!(used, json_ok, "{}", f.display());
+            if used {
+                fast += 1;
+            }
+        }
+        assert!(
+            fast > 100,
+            "plans read by sections: {fast} of {}",
+            files.len()
+        );
+    }
+
+    const PLAN_TAIL: &str = r#""configuration":{"root_module":{"resources":[{"address":"aws_s3_bucket.b","mode":"managed","type":"aws_s3_bucket","name":"b","expressions":{"tags":{"constant_value":{"prior_state":{"values":null}}}}}]}}}"#;
+
+    fn plan_with(prior_state: &str, tail: &str) -> Source {
+        Source::from_text(
+            "p.json",
+            format!(
+                r#"{{"format_version":"1.2","resource_changes":[{{"address":"aws_s3_bucket.b","mode":"managed","type":"aws_s3_bucket","name":"b","change":{{"actions":["delete","create"]}}}}],"prior_state":{prior_state},{tail}"#
+            ),
+        )
+    }
+
+    #[test]
+    fn a_wrong_guess_at_prior_state_is_ignored() {
+        let state = r#"{"values":{"root_module":{"resources":[{"address":"aws_s3_bucket.b","mode":"managed","type":"aws_s3_bucket","name":"b","depends_on":["aws_s3_bucket.c"]},{"address":"aws_s3_bucket.c","mode":"managed","type":"aws_s3_bucket","name":"c"}]}}}"#;
+        // The last `"prior_state":` is a tag value inside configuration, not the section.
+        let src = plan_with(state, PLAN_TAIL);
+        let prefetch = Prefetch::new(&src);
+        prefetch.run();
+        let guessed = prefetch.slot().lock().unwrap().as_ref().unwrap().start;
+        assert!(guessed > src.text.find(r#""configuration""#).unwrap());
+        let (plan, used) = parse_prefetched(&src);
+        assert!(used);
+        let plan = plan.unwrap();
+        assert_eq!(plan, parse_whole(&src).unwrap());
+        assert_eq!(plan.nodes.len(), 2, "prior_state read from the right place");
+        assert_eq!(plan.edges.len(), 1);
+    }
+
+    #[test]
+    fn documents_the_whole_parse_refuses_are_refused_with_its_message() {
+        let state = r#"{"values":null}"#;
+        for (what, src) in [
+            ("duplicate key", plan_with(state, r#""prior_state":null}"#)),
+            ("trailing bytes", plan_with(state, r#""errored":false} x"#)),
+            ("truncated", plan_with(state, r#""errored":false"#)),
+            (
+                "bad section",
+                plan_with(r#"{"values":[1]}"#, r#""errored":false}"#),
+            ),
+            ("second document", plan_with(state, r#""errored":false}{}"#)),
+        ] {
+            assert!(read_sections(&src.text, None).is_none(), "{what}");
+            let expected = parse_whole(&src).unwrap_err().to_string();
+            let (got, _) = parse_prefetched(&src);
+            assert_eq!(got.unwrap_err().to_string(), expected, "{what}");
         }
     }
 }
