@@ -235,7 +235,8 @@ pub fn analyze_plans(plans: Vec<Plan>) -> Analysis {
                     .any(|r| INDEPENDENT_REPLACE_REASONS.contains(&r.as_str()))
         })
     };
-    let (comp, order) = graph.components_in_dependency_order();
+    let order = graph.components_in_dependency_order();
+    let comp = &order.component;
     let mut cause: Vec<Option<u32>> = vec![None; nodes.len()];
     // What a node passes on to its dependents.
     let through = |n: u32, cause: &[Option<u32>]| -> Option<u32> {
@@ -261,7 +262,7 @@ pub fn analyze_plans(plans: Vec<Plan>) -> Analysis {
             (None, y) => y,
         }
     };
-    for members in &order {
+    for members in order.components() {
         let c = comp[members[0] as usize];
         let mut from_outside: Option<u32> = None;
         for &m in members {
