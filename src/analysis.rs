@@ -36,6 +36,10 @@ pub struct Analysis {
     pub summary: Summary,
     /// Node → position in `destructive`, or `u32::MAX`.
     destructive_index: Vec<u32>,
+    /// Node → its position when nodes are sorted by address (then deposed key).
+    rank: Vec<u32>,
+    /// Nodes sorted by address (then deposed key).
+    by_address: Vec<u32>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -43,12 +47,45 @@ pub struct Destructive {
     pub node: u32,
     /// `None` when this change is itself a root cause.
     pub root_cause: Option<u32>,
-    /// All transitive dependents, sorted by address.
-    pub dependents: Vec<u32>,
-    pub changing: Vec<u32>,
-    pub unchanged: Vec<u32>,
+    /// All transitive dependents: first those this plan changes, then those it leaves
+    /// standing, each part sorted by address. One list, not three: a mass replacement has
+    /// millions of (destroyed, dependent) pairs.
+    blast: Box<[u32]>,
+    changing_len: usize,
     /// For a root cause: how many other destructive changes it explains.
     pub explains: usize,
+}
+
+impl Destructive {
+    /// Dependents with their own change in this plan, sorted by address.
+    pub fn changing(&self) -> &[u32] {
+        &self.blast[..self.changing_len]
+    }
+
+    /// Dependents this plan leaves standing (the quiet victims), sorted by address.
+    pub fn unchanged(&self) -> &[u32] {
+        &self.blast[self.changing_len..]
+    }
+
+    pub fn dependent_count(&self) -> usize {
+        self.blast.len()
+    }
+
+    /// Every transitive dependent, in no particular order.
+    pub fn dependents_any_order(&self) -> &[u32] {
+        &self.blast
+    }
+
+    /// Every transitive dependent, sorted by address (the two parts merged).
+    pub fn dependents<'a>(&'a self, a: &'a Analysis) -> impl Iterator<Item = u32> + 'a {
+        let mut changing = self.changing().iter().copied().peekable();
+        let mut unchanged = self.unchanged().iter().copied().peekable();
+        std::iter::from_fn(move || match (changing.peek(), unchanged.peek()) {
+            (Some(&x), Some(&y)) if a.rank[y as usize] < a.rank[x as usize] => unchanged.next(),
+            (Some(_), _) => changing.next(),
+            (None, _) => unchanged.next(),
+        })
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -85,6 +122,13 @@ impl Analysis {
     /// Root causes, sorted by address.
     pub fn root_causes(&self) -> impl Iterator<Item = &Destructive> {
         self.destructive.iter().filter(|d| d.root_cause.is_none())
+    }
+
+    /// Every node, sorted by address (then deposed key): the order of every report list.
+    pub fn nodes_by_address(&self) -> impl Iterator<Item = (u32, &Node)> + '_ {
+        self.by_address
+            .iter()
+            .map(|&i| (i, &self.nodes[i as usize]))
     }
 }
 
@@ -126,17 +170,23 @@ fn merge(plans: Vec<Plan>) -> Merged {
                 a.to_string()
             }
         };
-        for mut n in p.nodes {
-            if collide {
-                n.address = prefix(&n.address);
+        if nodes.is_empty() && edges.is_empty() && !collide {
+            // The usual single input: take its lists as they are (no copy at peak memory).
+            nodes = p.nodes;
+            edges = p.edges;
+        } else {
+            for mut n in p.nodes {
+                if collide {
+                    n.address = prefix(&n.address);
+                }
+                nodes.push(n);
             }
-            nodes.push(n);
+            edges.extend(p.edges.into_iter().map(|e| Edge {
+                from: e.from + base,
+                to: e.to + base,
+                source: e.source,
+            }));
         }
-        edges.extend(p.edges.into_iter().map(|e| Edge {
-            from: e.from + base,
-            to: e.to + base,
-            source: e.source,
-        }));
         for mut n in p.notes {
             n.address = n.address.map(|a| prefix(&a));
             notes.push(n);
@@ -301,9 +351,8 @@ pub fn analyze_plans(plans: Vec<Plan>) -> Analysis {
         let i = i as u32;
         buf.clear();
         transitive_dependents(&graph, i, &mut visited, &mut buf);
-        buf.sort_unstable_by_key(|&d| rank[d as usize]);
-        let (changing, unchanged): (Vec<u32>, Vec<u32>) =
-            buf.iter().partition(|&&d| nodes[d as usize].is_changing());
+        buf.sort_unstable_by_key(|&d| (!nodes[d as usize].is_changing(), rank[d as usize]));
+        let changing_len = buf.partition_point(|&d| nodes[d as usize].is_changing());
         let root_cause = if explainable(n) {
             cause[i as usize]
         } else {
@@ -312,9 +361,8 @@ pub fn analyze_plans(plans: Vec<Plan>) -> Analysis {
         destructive.push(Destructive {
             node: i,
             root_cause,
-            dependents: buf.clone(),
-            changing,
-            unchanged,
+            blast: buf.as_slice().into(),
+            changing_len,
             explains: 0,
         });
     }
@@ -353,5 +401,7 @@ pub fn analyze_plans(plans: Vec<Plan>) -> Analysis {
         outputs,
         summary,
         destructive_index,
+        rank,
+        by_address: order_by_address,
     }
 }

@@ -140,13 +140,12 @@ fn deposed_object_is_its_own_change_and_has_no_dependents() {
         Some(ReplaceOrder::CreateBeforeDelete)
     );
     let names: Vec<&str> = current
-        .dependents
-        .iter()
-        .map(|&i| a.node(i).address.as_str())
+        .dependents(&a)
+        .map(|i| a.node(i).address.as_str())
         .collect();
     assert_eq!(names, ["aws_eip.web"]);
     assert!(
-        a.destructive[1].dependents.is_empty(),
+        a.destructive[1].dependent_count() == 0,
         "nothing depends on a deposed leftover"
     );
 }
@@ -185,16 +184,15 @@ fn moved_address_normalises_prior_state_dependencies() {
         Some("aws_vpc.main")
     );
     let dependents: Vec<&str> = vpc
-        .dependents
-        .iter()
-        .map(|&i| a.node(i).address.as_str())
+        .dependents(&a)
+        .map(|i| a.node(i).address.as_str())
         .collect();
     assert_eq!(
         dependents,
         ["aws_subnet.a"],
         "depends_on aws_vpc.main must follow the move"
     );
-    assert_eq!(vpc.unchanged.len(), 1);
+    assert_eq!(vpc.unchanged().len(), 1);
     assert!(
         a.notes.iter().any(|n| n.message.contains("local.vpc_id")),
         "unresolved local is reported"
@@ -209,7 +207,7 @@ fn create_before_destroy_keeps_its_order_and_dependents() {
     assert_eq!(c.replace_order, Some(ReplaceOrder::CreateBeforeDelete));
     assert_eq!(c.forced_by, ["image_id"]);
     let dependents: Vec<&str> = d
-        .changing
+        .changing()
         .iter()
         .map(|&i| a.node(i).address.as_str())
         .collect();
@@ -227,7 +225,7 @@ fn module_for_each_pairs_instances_and_follows_outputs_and_variables() {
     let names =
         |v: &[u32]| -> Vec<String> { v.iter().map(|&i| a.node(i).address.clone()).collect() };
     assert_eq!(
-        names(&vpc.dependents),
+        names(&vpc.dependents(&a).collect::<Vec<_>>()),
         [
             "aws_instance.bastion",
             "aws_route53_record.api",
@@ -235,7 +233,7 @@ fn module_for_each_pairs_instances_and_follows_outputs_and_variables() {
             r#"module.env["blue"].module.peering.aws_vpc_peering_connection.this"#,
         ]
     );
-    assert_eq!(names(&vpc.unchanged), ["aws_instance.bastion"]);
+    assert_eq!(names(vpc.unchanged()), ["aws_instance.bastion"]);
     assert!(vpc.root_cause.is_none());
     assert_eq!(
         vpc.explains, 2,
@@ -293,9 +291,8 @@ fn prior_state_depends_on_gives_blast_radius_in_real_destroy_plan() {
         .find(|d| a.node(d.node).address == "random_pet.this")
         .expect("random_pet destroyed");
     let names: Vec<&str> = pet
-        .dependents
-        .iter()
-        .map(|&i| a.node(i).address.as_str())
+        .dependents(&a)
+        .map(|i| a.node(i).address.as_str())
         .collect();
     assert_eq!(
         names,

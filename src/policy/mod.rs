@@ -356,7 +356,50 @@ fn apply_thresholds(r: &mut Rule, t: &config::Thresholds) -> std::result::Result
 
 const DEFAULT_ACTIONS: [Action; 2] = [Action::Replace, Action::Delete];
 
-pub(crate) fn node_matches(m: &Matcher, a: &Analysis, n: &Node, d: Option<&Destructive>) -> bool {
+/// Resource-type glob results, memoized: a plan has tens of types and up to 100k nodes, and
+/// a glob set match costs far more than a lookup.
+struct TypeMatches {
+    type_id: Vec<u32>,
+    memo: std::cell::RefCell<crate::id_hash::IdMap<(usize, u32), bool>>,
+}
+
+impl TypeMatches {
+    fn new(a: &Analysis) -> TypeMatches {
+        let mut ids: std::collections::HashMap<&str, u32> = std::collections::HashMap::new();
+        let type_id = a
+            .nodes
+            .iter()
+            .map(|n| {
+                let next = ids.len() as u32;
+                *ids.entry(n.resource_type.as_str()).or_insert(next)
+            })
+            .collect();
+        TypeMatches {
+            type_id,
+            memo: Default::default(),
+        }
+    }
+
+    /// Does `g` match the resource type of node `i`?
+    fn is_match(&self, g: &globset::GlobSet, a: &Analysis, i: u32) -> bool {
+        let key = (g as *const globset::GlobSet as usize, self.type_id[i as usize]);
+        if let Some(&hit) = self.memo.borrow().get(&key) {
+            return hit;
+        }
+        let hit = g.is_match(&a.node(i).resource_type);
+        self.memo.borrow_mut().insert(key, hit);
+        hit
+    }
+}
+
+fn node_matches(
+    m: &Matcher,
+    a: &Analysis,
+    types: &TypeMatches,
+    i: u32,
+    d: Option<&Destructive>,
+) -> bool {
+    let n = a.node(i);
     let s = &m.spec;
     let Some(change) = &n.change else {
         return false;
@@ -366,13 +409,13 @@ pub(crate) fn node_matches(m: &Matcher, a: &Analysis, n: &Node, d: Option<&Destr
         return false;
     }
     if let Some(g) = &m.types {
-        if !g.is_match(&n.resource_type) {
+        if !types.is_match(g, a, i) {
             return false;
         }
     }
     if m.exclude_types
         .as_ref()
-        .is_some_and(|g| g.is_match(&n.resource_type))
+        .is_some_and(|g| types.is_match(g, a, i))
     {
         return false;
     }
@@ -420,7 +463,9 @@ pub(crate) fn node_matches(m: &Matcher, a: &Analysis, n: &Node, d: Option<&Destr
         let Some(d) = d else {
             return false;
         };
-        if s.min_dependents.is_some_and(|min| d.dependents.len() < min) {
+        if s.min_dependents
+            .is_some_and(|min| d.dependent_count() < min)
+        {
             return false;
         }
         if s.root_cause
@@ -430,9 +475,9 @@ pub(crate) fn node_matches(m: &Matcher, a: &Analysis, n: &Node, d: Option<&Destr
         }
         if let Some(g) = &m.dependent_types {
             if !d
-                .dependents
+                .dependents_any_order()
                 .iter()
-                .any(|&i| g.is_match(&a.node(i).resource_type))
+                .any(|&dep| types.is_match(g, a, dep))
             {
                 return false;
             }
@@ -480,9 +525,9 @@ fn resource_value(key: &str, a: &Analysis, n: &Node, d: Option<&Destructive>) ->
         "certainty" => change
             .map_or("certain", |c| c.certainty.as_str())
             .to_string(),
-        "dependents" => d.map_or(0, |d| d.dependents.len()).to_string(),
-        "changing" => d.map_or(0, |d| d.changing.len()).to_string(),
-        "unchanged" => d.map_or(0, |d| d.unchanged.len()).to_string(),
+        "dependents" => d.map_or(0, |d| d.dependent_count()).to_string(),
+        "changing" => d.map_or(0, |d| d.changing().len()).to_string(),
+        "unchanged" => d.map_or(0, |d| d.unchanged().len()).to_string(),
         "mitigation" => change
             .and_then(|c| c.mitigation.clone())
             .unwrap_or_else(|| "none".into()),
@@ -503,6 +548,7 @@ fn resource_value(key: &str, a: &Analysis, n: &Node, d: Option<&Destructive>) ->
 /// Judge an analysis.
 pub fn evaluate(a: &Analysis, policy: &Policy) -> Evaluation {
     let mut findings: Vec<Finding> = Vec::new();
+    let types = TypeMatches::new(a);
     for r in &policy.rules {
         if let Some(m) = &r.matcher {
             let destructive_only = m
@@ -513,14 +559,14 @@ pub fn evaluate(a: &Analysis, policy: &Policy) -> Evaluation {
                 .iter()
                 .all(|x| x.is_destructive());
             let mut judge = |i: u32, d: Option<&Destructive>| {
-                let n = a.node(i);
-                if !node_matches(m, a, n, d) {
+                if !node_matches(m, a, &types, i, d) {
                     return;
                 }
+                let n = a.node(i);
                 let severity = r
                     .severity_when
                     .iter()
-                    .find(|(w, _)| node_matches(w, a, n, d))
+                    .find(|(w, _)| node_matches(w, a, &types, i, d))
                     .map_or(r.spec.severity, |(_, s)| *s);
                 findings.push(Finding {
                     rule_id: r.spec.id.clone(),

@@ -96,7 +96,7 @@ fn selected(a: &Analysis, blast_radius: bool) -> Vec<u32> {
     if blast_radius {
         for d in &a.destructive {
             set.insert(d.node);
-            set.extend(d.dependents.iter().copied());
+            set.extend(d.dependents_any_order().iter().copied());
         }
     } else {
         set.extend(0..a.nodes.len() as u32);

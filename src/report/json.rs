@@ -10,6 +10,7 @@ use crate::model::{Action, Node};
 use crate::policy::rule::Severity;
 use serde::Serialize;
 use std::collections::BTreeMap;
+use std::io::Write;
 
 pub const SCHEMA_VERSION: u32 = 1;
 
@@ -21,7 +22,7 @@ struct JsonReport<'a> {
     fail_on: Severity,
     inputs: &'a [crate::model::InputInfo],
     summary: Summary,
-    changes: Vec<JsonChange<'a>>,
+    changes: Changes<'a>,
     findings: &'a [crate::policy::Finding],
     root_causes: Vec<String>,
     drift: &'a [crate::model::Drift],
@@ -83,24 +84,99 @@ struct BlastRadius<'a> {
 
 /// Node addresses written straight from the analysis: a mass replacement can list hundreds
 /// of megabytes of dependents, which are never copied into strings first.
-struct Names<'a> {
-    nodes: &'a [u32],
-    analysis: &'a crate::analysis::Analysis,
+enum Names<'a> {
+    Nodes(&'a [u32], &'a crate::analysis::Analysis),
+    /// Every dependent of a destructive change, in address order.
+    AllDependents(
+        &'a crate::analysis::Destructive,
+        &'a crate::analysis::Analysis,
+    ),
 }
 
 impl Serialize for Names<'_> {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeSeq;
-        let mut seq = s.serialize_seq(Some(self.nodes.len()))?;
-        for &i in self.nodes {
-            let n = self.analysis.node(i);
+        fn element<Q: SerializeSeq>(seq: &mut Q, n: &Node) -> Result<(), Q::Error> {
             match &n.deposed {
-                None => seq.serialize_element(n.address.as_str())?,
-                Some(_) => seq.serialize_element(&n.display_address())?,
+                None => seq.serialize_element(n.address.as_str()),
+                Some(_) => seq.serialize_element(&n.display_address()),
+            }
+        }
+        match *self {
+            Names::Nodes(nodes, a) => {
+                let mut seq = s.serialize_seq(Some(nodes.len()))?;
+                for &i in nodes {
+                    element(&mut seq, a.node(i))?;
+                }
+                seq.end()
+            }
+            Names::AllDependents(d, a) => {
+                let mut seq = s.serialize_seq(Some(d.dependent_count()))?;
+                for i in d.dependents(a) {
+                    element(&mut seq, a.node(i))?;
+                }
+                seq.end()
+            }
+        }
+    }
+}
+
+/// `changes`, built one at a time while they are written: a 100k-change plan never holds
+/// its report rows all at once.
+struct Changes<'a>(&'a crate::analysis::Analysis);
+
+impl Serialize for Changes<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeSeq;
+        let a = self.0;
+        let mut seq = s.serialize_seq(None)?;
+        for (i, n) in a.nodes_by_address() {
+            if let Some(change) = json_change(a, i, n) {
+                seq.serialize_element(&change)?;
             }
         }
         seq.end()
     }
+}
+
+fn json_change<'a>(
+    a: &'a crate::analysis::Analysis,
+    i: u32,
+    n: &'a Node,
+) -> Option<JsonChange<'a>> {
+    if !n.is_changing() {
+        return None;
+    }
+    let c = n.change.as_ref()?;
+    let d = if n.is_destructive() {
+        a.destructive_of(i)
+    } else {
+        None
+    };
+    Some(JsonChange {
+        address: &n.address,
+        resource_type: &n.resource_type,
+        mode: n.mode,
+        provider: n.provider.as_deref(),
+        deposed: n.deposed.as_deref(),
+        action: c.action,
+        raw_actions: &c.raw_actions,
+        replace_order: c.replace_order,
+        certainty: c.certainty,
+        reasons: &c.reasons,
+        forced_by: &c.forced_by,
+        moved_from: c.moved_from.as_deref(),
+        importing: c.importing,
+        mitigation: c.mitigation.as_deref(),
+        root_cause: d
+            .and_then(|d| d.root_cause)
+            .map(|rc| a.node(rc).display_address()),
+        blast_radius: d.map(|d| BlastRadius {
+            dependents: Names::AllDependents(d, a),
+            changing: Names::Nodes(d.changing(), a),
+            unchanged: Names::Nodes(d.unchanged(), a),
+        }),
+    })
 }
 
 pub fn render(r: &Report<'_>) -> String {
@@ -116,63 +192,6 @@ pub fn render(r: &Report<'_>) -> String {
 pub fn write(r: &Report<'_>, w: &mut dyn std::io::Write) -> std::io::Result<()> {
     let a = r.analysis;
     let e = r.evaluation;
-    let mut changed: Vec<(u32, &Node)> = a
-        .nodes
-        .iter()
-        .enumerate()
-        .filter(|(_, n)| n.is_changing())
-        .map(|(i, n)| (i as u32, n))
-        .collect();
-    changed.sort_by(|x, y| {
-        x.1.address
-            .cmp(&y.1.address)
-            .then_with(|| x.1.deposed.cmp(&y.1.deposed))
-    });
-    let changes = changed
-        .into_iter()
-        .filter_map(|(i, n)| {
-            let c = n.change.as_ref()?;
-            let d = if n.is_destructive() {
-                a.destructive_of(i)
-            } else {
-                None
-            };
-            Some(JsonChange {
-                address: &n.address,
-                resource_type: &n.resource_type,
-                mode: n.mode,
-                provider: n.provider.as_deref(),
-                deposed: n.deposed.as_deref(),
-                action: c.action,
-                raw_actions: &c.raw_actions,
-                replace_order: c.replace_order,
-                certainty: c.certainty,
-                reasons: &c.reasons,
-                forced_by: &c.forced_by,
-                moved_from: c.moved_from.as_deref(),
-                importing: c.importing,
-                mitigation: c.mitigation.as_deref(),
-                root_cause: d
-                    .and_then(|d| d.root_cause)
-                    .map(|rc| a.node(rc).display_address()),
-                blast_radius: d.map(|d| BlastRadius {
-                    dependents: Names {
-                        nodes: &d.dependents,
-                        analysis: a,
-                    },
-                    changing: Names {
-                        nodes: &d.changing,
-                        analysis: a,
-                    },
-                    unchanged: Names {
-                        nodes: &d.unchanged,
-                        analysis: a,
-                    },
-                }),
-            })
-        })
-        .collect();
-
     let mut actions = BTreeMap::new();
     for act in Action::ALL {
         let n = a.summary.counts.get(&act).copied().unwrap_or(0);
@@ -202,7 +221,7 @@ pub fn write(r: &Report<'_>, w: &mut dyn std::io::Write) -> std::io::Result<()> 
             managed_destroyed: a.summary.managed_destroyed,
             root_causes: a.summary.root_causes,
         },
-        changes,
+        changes: Changes(a),
         findings: &e.findings,
         root_causes: a
             .root_causes()
@@ -214,6 +233,10 @@ pub fn write(r: &Report<'_>, w: &mut dyn std::io::Write) -> std::io::Result<()> 
         incomplete: &a.incomplete,
         waivers: &e.waivers,
     };
-    serde_json::to_writer_pretty(&mut *w, &report).map_err(std::io::Error::other)?;
-    w.write_all(b"\n")
+    // Buffered here, whatever `w` is: the pretty printer makes several tiny writes per
+    // list element, each a dynamic call on `w`.
+    let mut out = std::io::BufWriter::with_capacity(1 << 16, w);
+    serde_json::to_writer_pretty(&mut out, &report).map_err(std::io::Error::other)?;
+    out.write_all(b"\n")?;
+    out.flush()
 }

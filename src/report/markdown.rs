@@ -283,9 +283,9 @@ fn root_table(a: &Analysis, roots: &[&Destructive]) -> String {
             code(&n.display_address()),
             action_cell(a, d),
             why_cell(a, d),
-            plural(d.dependents.len(), "dependent", "dependents"),
-            d.changing.len(),
-            d.unchanged.len(),
+            plural(d.dependent_count(), "dependent", "dependents"),
+            d.changing().len(),
+            d.unchanged().len(),
             d.explains
         );
     }
@@ -302,7 +302,7 @@ fn root_compact(a: &Analysis, roots: &[&Destructive]) -> String {
             "- {} {} ({} dependents)",
             code(&n.display_address()),
             n.action().map_or("", Action::as_str),
-            d.dependents.len()
+            d.dependent_count()
         );
     }
     o.push('\n');
@@ -657,8 +657,8 @@ pub fn blast_radius_mermaid(a: &Analysis) -> String {
         return String::new();
     }
     roots.sort_by(|x, y| {
-        (y.explains + y.dependents.len())
-            .cmp(&(x.explains + x.dependents.len()))
+        (y.explains + y.dependent_count())
+            .cmp(&(x.explains + x.dependent_count()))
             .then_with(|| {
                 a.node(x.node)
                     .display_address()
@@ -691,9 +691,7 @@ pub fn blast_radius_mermaid(a: &Analysis) -> String {
             g.edge(root, id);
         }
         let others: Vec<u32> = d
-            .dependents
-            .iter()
-            .copied()
+            .dependents(a)
             .filter(|&x| !a.node(x).is_destructive())
             .collect();
         for &x in others.iter().take(DIAGRAM_DEPENDENTS) {

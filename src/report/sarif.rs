@@ -129,7 +129,7 @@ pub fn render(r: &Report<'_>) -> String {
                 props.insert("action".into(), json!(act.as_str()));
             }
             if let Some(d) = f.node.and_then(|i| a.destructive_of(i)) {
-                props.insert("dependents".into(), json!(d.dependents.len()));
+                props.insert("dependents".into(), json!(d.dependent_count()));
                 if let Some(rc) = d.root_cause {
                     props.insert("rootCause".into(), json!(a.node(rc).display_address()));
                 }

@@ -346,9 +346,9 @@ fn render_destructive(
     let _ = writeln!(
         o,
         "      blast radius: {} ({} changing in this plan, {} not changed)",
-        plural(d.dependents.len(), "dependent", "dependents"),
-        d.changing.len(),
-        d.unchanged.len()
+        plural(d.dependent_count(), "dependent", "dependents"),
+        d.changing().len(),
+        d.unchanged().len()
     );
     // Dependents: first those destroyed too, then the quiet victims.
     let show = |o: &mut String, label: &str, list: &[u32]| {
@@ -376,8 +376,8 @@ fn render_destructive(
             let _ = writeln!(o, "        … and {} more", list.len() - max);
         }
     };
-    show(o, "changing", &d.changing);
-    show(o, "unchanged but depending on it", &d.unchanged);
+    show(o, "changing", d.changing());
+    show(o, "unchanged but depending on it", d.unchanged());
     if with_explained && d.explains > 0 {
         let _ = writeln!(
             o,
