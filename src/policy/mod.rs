@@ -382,7 +382,10 @@ impl TypeMatches {
 
     /// Does `g` match the resource type of node `i`?
     fn is_match(&self, g: &globset::GlobSet, a: &Analysis, i: u32) -> bool {
-        let key = (g as *const globset::GlobSet as usize, self.type_id[i as usize]);
+        let key = (
+            g as *const globset::GlobSet as usize,
+            self.type_id[i as usize],
+        );
         if let Some(&hit) = self.memo.borrow().get(&key) {
             return hit;
         }

@@ -6,31 +6,14 @@
 //! `output_changes`, `notes`, `incomplete`, `waivers`, and summary counts of the estate.
 
 use super::Report;
-use crate::model::{Action, Node};
+use crate::analysis::Analysis;
+use crate::model::Action;
 use crate::policy::rule::Severity;
 use serde::Serialize;
 use std::collections::BTreeMap;
 use std::io::Write;
 
 pub const SCHEMA_VERSION: u32 = 1;
-
-#[derive(Serialize)]
-struct JsonReport<'a> {
-    schema_version: u32,
-    tool: Tool,
-    verdict: crate::policy::Verdict,
-    fail_on: Severity,
-    inputs: &'a [crate::model::InputInfo],
-    summary: Summary,
-    changes: Changes<'a>,
-    findings: &'a [crate::policy::Finding],
-    root_causes: Vec<String>,
-    drift: &'a [crate::model::Drift],
-    output_changes: &'a [crate::model::OutputChange],
-    notes: &'a [crate::model::Note],
-    incomplete: &'a [crate::model::Incomplete],
-    waivers: &'a [crate::policy::WaiverReport],
-}
 
 #[derive(Serialize)]
 struct Tool {
@@ -49,136 +32,6 @@ struct Summary {
     root_causes: usize,
 }
 
-#[derive(Serialize)]
-struct JsonChange<'a> {
-    address: &'a str,
-    #[serde(rename = "type")]
-    resource_type: &'a str,
-    mode: crate::model::Mode,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    provider: Option<&'a str>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    deposed: Option<&'a str>,
-    action: Action,
-    raw_actions: &'a [String],
-    replace_order: Option<crate::model::ReplaceOrder>,
-    certainty: crate::model::Certainty,
-    reasons: &'a [String],
-    forced_by: &'a [String],
-    #[serde(skip_serializing_if = "Option::is_none")]
-    moved_from: Option<&'a str>,
-    importing: bool,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    mitigation: Option<&'a str>,
-    root_cause: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    blast_radius: Option<BlastRadius<'a>>,
-}
-
-#[derive(Serialize)]
-struct BlastRadius<'a> {
-    dependents: Names<'a>,
-    changing: Names<'a>,
-    unchanged: Names<'a>,
-}
-
-/// Node addresses written straight from the analysis: a mass replacement can list hundreds
-/// of megabytes of dependents, which are never copied into strings first.
-enum Names<'a> {
-    Nodes(&'a [u32], &'a crate::analysis::Analysis),
-    /// Every dependent of a destructive change, in address order.
-    AllDependents(
-        &'a crate::analysis::Destructive,
-        &'a crate::analysis::Analysis,
-    ),
-}
-
-impl Serialize for Names<'_> {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeSeq;
-        fn element<Q: SerializeSeq>(seq: &mut Q, n: &Node) -> Result<(), Q::Error> {
-            match &n.deposed {
-                None => seq.serialize_element(n.address.as_str()),
-                Some(_) => seq.serialize_element(&n.display_address()),
-            }
-        }
-        match *self {
-            Names::Nodes(nodes, a) => {
-                let mut seq = s.serialize_seq(Some(nodes.len()))?;
-                for &i in nodes {
-                    element(&mut seq, a.node(i))?;
-                }
-                seq.end()
-            }
-            Names::AllDependents(d, a) => {
-                let mut seq = s.serialize_seq(Some(d.dependent_count()))?;
-                for i in d.dependents(a) {
-                    element(&mut seq, a.node(i))?;
-                }
-                seq.end()
-            }
-        }
-    }
-}
-
-/// `changes`, built one at a time while they are written: a 100k-change plan never holds
-/// its report rows all at once.
-struct Changes<'a>(&'a crate::analysis::Analysis);
-
-impl Serialize for Changes<'_> {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeSeq;
-        let a = self.0;
-        let mut seq = s.serialize_seq(None)?;
-        for (i, n) in a.nodes_by_address() {
-            if let Some(change) = json_change(a, i, n) {
-                seq.serialize_element(&change)?;
-            }
-        }
-        seq.end()
-    }
-}
-
-fn json_change<'a>(
-    a: &'a crate::analysis::Analysis,
-    i: u32,
-    n: &'a Node,
-) -> Option<JsonChange<'a>> {
-    if !n.is_changing() {
-        return None;
-    }
-    let c = n.change.as_ref()?;
-    let d = if n.is_destructive() {
-        a.destructive_of(i)
-    } else {
-        None
-    };
-    Some(JsonChange {
-        address: &n.address,
-        resource_type: &n.resource_type,
-        mode: n.mode,
-        provider: n.provider.as_deref(),
-        deposed: n.deposed.as_deref(),
-        action: c.action,
-        raw_actions: &c.raw_actions,
-        replace_order: c.replace_order,
-        certainty: c.certainty,
-        reasons: &c.reasons,
-        forced_by: &c.forced_by,
-        moved_from: c.moved_from.as_deref(),
-        importing: c.importing,
-        mitigation: c.mitigation.as_deref(),
-        root_cause: d
-            .and_then(|d| d.root_cause)
-            .map(|rc| a.node(rc).display_address()),
-        blast_radius: d.map(|d| BlastRadius {
-            dependents: Names::AllDependents(d, a),
-            changing: Names::Nodes(d.changing(), a),
-            unchanged: Names::Nodes(d.unchanged(), a),
-        }),
-    })
-}
-
 pub fn render(r: &Report<'_>) -> String {
     let mut out = Vec::new();
     match write(r, &mut out) {
@@ -189,6 +42,11 @@ pub fn render(r: &Report<'_>) -> String {
 }
 
 /// Stream the report into `w` (a file or stdout): a large report is never held in memory.
+///
+/// The layout is `serde_json`'s pretty printer (two-space indent), written by hand at the
+/// top level and for `changes`, and by serde for every other value: a mass replacement lists
+/// millions of dependents, and writing each pre-escaped address with one copy instead of a
+/// dozen small formatter calls is most of the report's cost.
 pub fn write(r: &Report<'_>, w: &mut dyn std::io::Write) -> std::io::Result<()> {
     let a = r.analysis;
     let e = r.evaluation;
@@ -200,43 +58,392 @@ pub fn write(r: &Report<'_>, w: &mut dyn std::io::Write) -> std::io::Result<()> 
             actions.insert(act.as_str(), n);
         }
     }
-    let findings = Severity::ALL
+    let findings: BTreeMap<&str, usize> = Severity::ALL
         .into_iter()
         .map(|s| (s.as_str(), e.count(s)))
         .collect();
-    let report = JsonReport {
-        schema_version: SCHEMA_VERSION,
-        tool: Tool {
+    let summary = Summary {
+        actions,
+        findings,
+        waived: e.findings.iter().filter(|f| f.waived).count(),
+        managed_existing: a.summary.managed_existing,
+        managed_destroyed: a.summary.managed_destroyed,
+        root_causes: a.summary.root_causes,
+    };
+    let root_causes: Vec<String> = a
+        .root_causes()
+        .map(|d| a.node(d.node).display_address())
+        .collect();
+
+    // Buffered here, whatever `w` is: every write below is small.
+    let mut out = std::io::BufWriter::with_capacity(1 << 16, w);
+    let mut top = Object::begin(&mut out, 0)?;
+    top.field("schema_version", &SCHEMA_VERSION)?;
+    top.field(
+        "tool",
+        &Tool {
             name: "planguard",
             version: env!("CARGO_PKG_VERSION"),
         },
-        verdict: e.verdict,
-        fail_on: e.fail_on,
-        inputs: &a.inputs,
-        summary: Summary {
-            actions,
-            findings,
-            waived: e.findings.iter().filter(|f| f.waived).count(),
-            managed_existing: a.summary.managed_existing,
-            managed_destroyed: a.summary.managed_destroyed,
-            root_causes: a.summary.root_causes,
-        },
-        changes: Changes(a),
-        findings: &e.findings,
-        root_causes: a
-            .root_causes()
-            .map(|d| a.node(d.node).display_address())
-            .collect(),
-        drift: &a.drift,
-        output_changes: &a.outputs,
-        notes: &a.notes,
-        incomplete: &a.incomplete,
-        waivers: &e.waivers,
-    };
-    // Buffered here, whatever `w` is: the pretty printer makes several tiny writes per
-    // list element, each a dynamic call on `w`.
-    let mut out = std::io::BufWriter::with_capacity(1 << 16, w);
-    serde_json::to_writer_pretty(&mut out, &report).map_err(std::io::Error::other)?;
+    )?;
+    top.field("verdict", &e.verdict)?;
+    top.field("fail_on", &e.fail_on)?;
+    top.field("inputs", &a.inputs)?;
+    top.field("summary", &summary)?;
+    top.key("changes")?;
+    write_changes(top.out, a, 1)?;
+    top.field("findings", &e.findings)?;
+    top.field("root_causes", &root_causes)?;
+    top.field("drift", &a.drift)?;
+    top.field("output_changes", &a.outputs)?;
+    top.field("notes", &a.notes)?;
+    top.field("incomplete", &a.incomplete)?;
+    top.field("waivers", &e.waivers)?;
+    top.end()?;
     out.write_all(b"\n")?;
     out.flush()
+}
+
+/// Every change except no-ops, sorted by address, as an array at nesting `level`.
+fn write_changes<W: Write>(out: &mut W, a: &Analysis, level: usize) -> std::io::Result<()> {
+    let mut names = QuotedNames::new(a);
+    out.write_all(b"[")?;
+    let mut first = true;
+    for (i, n) in a.nodes_by_address() {
+        let Some(c) = n.change.as_ref().filter(|_| n.is_changing()) else {
+            continue;
+        };
+        out.write_all(if first { b"\n" } else { b",\n" })?;
+        first = false;
+        indent(out, level + 1)?;
+        let d = if n.is_destructive() {
+            a.destructive_of(i)
+        } else {
+            None
+        };
+        let mut o = Object::begin(out, level + 1)?;
+        o.field("address", &n.address)?;
+        o.field("type", &n.resource_type)?;
+        o.field("mode", &n.mode)?;
+        if let Some(p) = &n.provider {
+            o.field("provider", p)?;
+        }
+        if let Some(k) = &n.deposed {
+            o.field("deposed", k)?;
+        }
+        o.field("action", &c.action)?;
+        o.field("raw_actions", &c.raw_actions)?;
+        o.field("replace_order", &c.replace_order)?;
+        o.field("certainty", &c.certainty)?;
+        o.field("reasons", &c.reasons)?;
+        o.field("forced_by", &c.forced_by)?;
+        if let Some(m) = &c.moved_from {
+            o.field("moved_from", m)?;
+        }
+        o.field("importing", &c.importing)?;
+        if let Some(m) = &c.mitigation {
+            o.field("mitigation", m)?;
+        }
+        o.field(
+            "root_cause",
+            &d.and_then(|d| d.root_cause)
+                .map(|rc| a.node(rc).display_address()),
+        )?;
+        if let Some(d) = d {
+            o.key("blast_radius")?;
+            let mut b = Object::begin(&mut *o.out, level + 2)?;
+            b.key("dependents")?;
+            names.write_list(&mut *b.out, d.dependents(a), level + 3)?;
+            b.key("changing")?;
+            names.write_list(&mut *b.out, d.changing().iter().copied(), level + 3)?;
+            b.key("unchanged")?;
+            names.write_list(&mut *b.out, d.unchanged().iter().copied(), level + 3)?;
+            b.end()?;
+        }
+        o.end()?;
+    }
+    if !first {
+        out.write_all(b"\n")?;
+        indent(out, level)?;
+    }
+    out.write_all(b"]")
+}
+
+/// Each node's display address as a JSON string literal, escaped once and reused for every
+/// list it appears in.
+struct QuotedNames<'a> {
+    analysis: &'a Analysis,
+    span: Vec<Option<(u32, u32)>>,
+    bytes: Vec<u8>,
+}
+
+impl<'a> QuotedNames<'a> {
+    fn new(analysis: &'a Analysis) -> QuotedNames<'a> {
+        QuotedNames {
+            analysis,
+            span: vec![None; analysis.nodes.len()],
+            bytes: Vec::new(),
+        }
+    }
+
+    fn quoted(&mut self, i: u32) -> std::io::Result<&[u8]> {
+        let (start, len) = match self.span[i as usize] {
+            Some(s) => s,
+            None => {
+                let start = self.bytes.len();
+                let n = self.analysis.node(i);
+                match &n.deposed {
+                    None => serde_json::to_writer(&mut self.bytes, &n.address),
+                    Some(_) => serde_json::to_writer(&mut self.bytes, &n.display_address()),
+                }
+                .map_err(std::io::Error::other)?;
+                let s = (start as u32, (self.bytes.len() - start) as u32);
+                self.span[i as usize] = Some(s);
+                s
+            }
+        };
+        Ok(&self.bytes[start as usize..(start + len) as usize])
+    }
+
+    /// An array of node addresses at nesting `level`.
+    fn write_list<W: Write>(
+        &mut self,
+        out: &mut W,
+        nodes: impl Iterator<Item = u32>,
+        level: usize,
+    ) -> std::io::Result<()> {
+        let mut separator = b",\n".to_vec();
+        separator.extend(std::iter::repeat_n(b' ', 2 * (level + 1)));
+        out.write_all(b"[")?;
+        let mut first = true;
+        for i in nodes {
+            out.write_all(if first { &separator[1..] } else { &separator })?;
+            first = false;
+            out.write_all(self.quoted(i)?)?;
+        }
+        if !first {
+            out.write_all(b"\n")?;
+            indent(out, level)?;
+        }
+        out.write_all(b"]")
+    }
+}
+
+fn indent<W: Write>(out: &mut W, level: usize) -> std::io::Result<()> {
+    for _ in 0..level {
+        out.write_all(b"  ")?;
+    }
+    Ok(())
+}
+
+/// A JSON object written key by key at nesting `level`, laid out as serde_json's pretty
+/// printer lays it out.
+struct Object<'w, W: Write> {
+    out: &'w mut W,
+    level: usize,
+    first: bool,
+}
+
+impl<'w, W: Write> Object<'w, W> {
+    fn begin(out: &'w mut W, level: usize) -> std::io::Result<Object<'w, W>> {
+        out.write_all(b"{")?;
+        Ok(Object {
+            out,
+            level,
+            first: true,
+        })
+    }
+
+    fn key(&mut self, key: &str) -> std::io::Result<()> {
+        self.out
+            .write_all(if self.first { b"\n" } else { b",\n" })?;
+        self.first = false;
+        indent(self.out, self.level + 1)?;
+        serde_json::to_writer(&mut *self.out, key).map_err(std::io::Error::other)?;
+        self.out.write_all(b": ")
+    }
+
+    fn field<T: Serialize + ?Sized>(&mut self, key: &str, value: &T) -> std::io::Result<()> {
+        self.key(key)?;
+        let formatter = Indented {
+            level: self.level + 1,
+            has_value: false,
+        };
+        let mut ser = serde_json::Serializer::with_formatter(&mut *self.out, formatter);
+        value.serialize(&mut ser).map_err(std::io::Error::other)
+    }
+
+    fn end(self) -> std::io::Result<()> {
+        if !self.first {
+            self.out.write_all(b"\n")?;
+            indent(self.out, self.level)?;
+        }
+        self.out.write_all(b"}")
+    }
+}
+
+/// `serde_json::ser::PrettyFormatter`, starting at a given nesting level (its own always
+/// starts at 0), so a value written inside a hand-written object is indented as the pretty
+/// printer would indent it.
+struct Indented {
+    level: usize,
+    has_value: bool,
+}
+
+impl serde_json::ser::Formatter for Indented {
+    fn begin_array<W: ?Sized + Write>(&mut self, w: &mut W) -> std::io::Result<()> {
+        self.level += 1;
+        self.has_value = false;
+        w.write_all(b"[")
+    }
+
+    fn end_array<W: ?Sized + Write>(&mut self, w: &mut W) -> std::io::Result<()> {
+        self.level -= 1;
+        if self.has_value {
+            w.write_all(b"\n")?;
+            for _ in 0..self.level {
+                w.write_all(b"  ")?;
+            }
+        }
+        w.write_all(b"]")
+    }
+
+    fn begin_array_value<W: ?Sized + Write>(
+        &mut self,
+        w: &mut W,
+        first: bool,
+    ) -> std::io::Result<()> {
+        w.write_all(if first { b"\n" } else { b",\n" })?;
+        for _ in 0..self.level {
+            w.write_all(b"  ")?;
+        }
+        Ok(())
+    }
+
+    fn end_array_value<W: ?Sized + Write>(&mut self, _w: &mut W) -> std::io::Result<()> {
+        self.has_value = true;
+        Ok(())
+    }
+
+    fn begin_object<W: ?Sized + Write>(&mut self, w: &mut W) -> std::io::Result<()> {
+        self.level += 1;
+        self.has_value = false;
+        w.write_all(b"{")
+    }
+
+    fn end_object<W: ?Sized + Write>(&mut self, w: &mut W) -> std::io::Result<()> {
+        self.level -= 1;
+        if self.has_value {
+            w.write_all(b"\n")?;
+            for _ in 0..self.level {
+                w.write_all(b"  ")?;
+            }
+        }
+        w.write_all(b"}")
+    }
+
+    fn begin_object_key<W: ?Sized + Write>(
+        &mut self,
+        w: &mut W,
+        first: bool,
+    ) -> std::io::Result<()> {
+        w.write_all(if first { b"\n" } else { b",\n" })?;
+        for _ in 0..self.level {
+            w.write_all(b"  ")?;
+        }
+        Ok(())
+    }
+
+    fn begin_object_value<W: ?Sized + Write>(&mut self, w: &mut W) -> std::io::Result<()> {
+        w.write_all(b": ")
+    }
+
+    fn end_object_value<W: ?Sized + Write>(&mut self, _w: &mut W) -> std::io::Result<()> {
+        self.has_value = true;
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(Serialize)]
+    struct Inner {
+        empty: Vec<u32>,
+        nested: Vec<Vec<&'static str>>,
+        map: BTreeMap<&'static str, Option<u32>>,
+    }
+
+    #[derive(Serialize)]
+    struct Sample {
+        name: &'static str,
+        quoted: &'static str,
+        inner: Inner,
+        empty_object: BTreeMap<String, u32>,
+        list: Vec<Inner>,
+    }
+
+    fn sample() -> Sample {
+        let inner = || Inner {
+            empty: vec![],
+            nested: vec![vec![], vec!["a", "b"]],
+            map: [("x", Some(1)), ("y", None)].into_iter().collect(),
+        };
+        Sample {
+            name: "planguard",
+            quoted: "module.app[\"a\\b\"]\n",
+            inner: inner(),
+            empty_object: BTreeMap::new(),
+            list: vec![inner(), inner()],
+        }
+    }
+
+    /// The hand-written layout must be byte for byte what serde_json's pretty printer writes.
+    #[test]
+    fn hand_written_objects_match_the_pretty_printer() {
+        let s = sample();
+        let mut out = Vec::new();
+        let mut o = Object::begin(&mut out, 0).unwrap();
+        o.field("name", &s.name).unwrap();
+        o.field("quoted", &s.quoted).unwrap();
+        o.field("inner", &s.inner).unwrap();
+        o.field("empty_object", &s.empty_object).unwrap();
+        o.key("list").unwrap();
+        // A nested level written by hand too.
+        let mut inner = Object::begin(&mut *o.out, 1).unwrap();
+        inner.field("empty", &s.inner.empty).unwrap();
+        inner.end().unwrap();
+        o.end().unwrap();
+        let got = String::from_utf8(out).unwrap();
+
+        #[derive(Serialize)]
+        struct Expected<'a> {
+            name: &'a str,
+            quoted: &'a str,
+            inner: &'a Inner,
+            empty_object: &'a BTreeMap<String, u32>,
+            list: BTreeMap<&'a str, &'a Vec<u32>>,
+        }
+        let expected = serde_json::to_string_pretty(&Expected {
+            name: s.name,
+            quoted: s.quoted,
+            inner: &s.inner,
+            empty_object: &s.empty_object,
+            list: [("empty", &s.inner.empty)].into_iter().collect(),
+        })
+        .unwrap();
+        assert_eq!(got, expected);
+    }
+
+    #[test]
+    fn empty_objects_match_the_pretty_printer() {
+        let mut out = Vec::new();
+        Object::begin(&mut out, 0).unwrap().end().unwrap();
+        let empty: BTreeMap<String, u32> = BTreeMap::new();
+        assert_eq!(
+            String::from_utf8(out).unwrap(),
+            serde_json::to_string_pretty(&empty).unwrap()
+        );
+    }
 }
