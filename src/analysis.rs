@@ -124,6 +124,11 @@ impl Analysis {
         self.destructive.iter().filter(|d| d.root_cause.is_none())
     }
 
+    /// Position of node `i` in address order (then deposed key).
+    pub fn rank(&self, i: u32) -> u32 {
+        self.rank[i as usize]
+    }
+
     /// Every node, sorted by address (then deposed key): the order of every report list.
     pub fn nodes_by_address(&self) -> impl Iterator<Item = (u32, &Node)> + '_ {
         self.by_address
@@ -340,32 +345,50 @@ pub fn analyze_plans(plans: Vec<Plan>) -> Analysis {
         }
     }
 
-    // Destructive changes with their blast radius.
-    let mut visited = Visited::new(nodes.len());
-    let mut buf = Vec::new();
-    let mut destructive: Vec<Destructive> = Vec::new();
-    for (i, n) in nodes.iter().enumerate() {
-        if !n.is_destructive() {
-            continue;
-        }
-        let i = i as u32;
-        buf.clear();
-        transitive_dependents(&graph, i, &mut visited, &mut buf);
-        buf.sort_unstable_by_key(|&d| (!nodes[d as usize].is_changing(), rank[d as usize]));
-        let changing_len = buf.partition_point(|&d| nodes[d as usize].is_changing());
-        let root_cause = if explainable(n) {
-            cause[i as usize]
-        } else {
-            None
-        };
-        destructive.push(Destructive {
-            node: i,
-            root_cause,
-            blast: buf.as_slice().into(),
-            changing_len,
-            explains: 0,
-        });
-    }
+    // Destructive changes with their blast radius: one traversal each, independent of each
+    // other, so the destroyed nodes are split across two cores.
+    let destroyed: Vec<u32> = (0..nodes.len() as u32)
+        .filter(|&i| nodes[i as usize].is_destructive())
+        .collect();
+    let blast_radii = |part: &[u32]| -> Vec<Destructive> {
+        let mut visited = Visited::new(nodes.len());
+        let mut buf = Vec::new();
+        part.iter()
+            .map(|&i| {
+                buf.clear();
+                transitive_dependents(&graph, i, &mut visited, &mut buf);
+                buf.sort_unstable_by_key(|&d| (!nodes[d as usize].is_changing(), rank[d as usize]));
+                let changing_len = buf.partition_point(|&d| nodes[d as usize].is_changing());
+                let n = &nodes[i as usize];
+                Destructive {
+                    node: i,
+                    root_cause: if explainable(n) {
+                        cause[i as usize]
+                    } else {
+                        None
+                    },
+                    blast: buf.as_slice().into(),
+                    changing_len,
+                    explains: 0,
+                }
+            })
+            .collect()
+    };
+    let (first, second) = destroyed.split_at(destroyed.len() / 2);
+    let mut destructive = if destroyed.len() < 64 {
+        blast_radii(&destroyed)
+    } else {
+        std::thread::scope(|scope| {
+            let later = scope.spawn(|| blast_radii(second));
+            let mut d = blast_radii(first);
+            d.extend(
+                later
+                    .join()
+                    .unwrap_or_else(|p| std::panic::resume_unwind(p)),
+            );
+            d
+        })
+    };
     destructive.sort_unstable_by_key(|d| rank[d.node as usize]);
     let mut destructive_index = vec![u32::MAX; nodes.len()];
     for (i, d) in destructive.iter().enumerate() {

@@ -356,26 +356,35 @@ fn apply_thresholds(r: &mut Rule, t: &config::Thresholds) -> std::result::Result
 
 const DEFAULT_ACTIONS: [Action; 2] = [Action::Replace, Action::Delete];
 
-/// Resource-type glob results, memoized: a plan has tens of types and up to 100k nodes, and
-/// a glob set match costs far more than a lookup.
-struct TypeMatches {
-    type_id: Vec<u32>,
+/// Each node's resource type as a small id (a plan has tens of types and up to 100k nodes).
+struct TypeIds(Vec<u32>);
+
+impl TypeIds {
+    fn new(a: &Analysis) -> TypeIds {
+        let mut ids: std::collections::HashMap<&str, u32> = std::collections::HashMap::new();
+        TypeIds(
+            a.nodes
+                .iter()
+                .map(|n| {
+                    let next = ids.len() as u32;
+                    *ids.entry(n.resource_type.as_str()).or_insert(next)
+                })
+                .collect(),
+        )
+    }
+}
+
+/// Resource-type glob results, memoized per type: a glob set match costs far more than a
+/// lookup. One per thread.
+struct TypeMatches<'t> {
+    ids: &'t TypeIds,
     memo: std::cell::RefCell<crate::id_hash::IdMap<(usize, u32), bool>>,
 }
 
-impl TypeMatches {
-    fn new(a: &Analysis) -> TypeMatches {
-        let mut ids: std::collections::HashMap<&str, u32> = std::collections::HashMap::new();
-        let type_id = a
-            .nodes
-            .iter()
-            .map(|n| {
-                let next = ids.len() as u32;
-                *ids.entry(n.resource_type.as_str()).or_insert(next)
-            })
-            .collect();
+impl<'t> TypeMatches<'t> {
+    fn new(ids: &'t TypeIds) -> TypeMatches<'t> {
         TypeMatches {
-            type_id,
+            ids,
             memo: Default::default(),
         }
     }
@@ -384,7 +393,7 @@ impl TypeMatches {
     fn is_match(&self, g: &globset::GlobSet, a: &Analysis, i: u32) -> bool {
         let key = (
             g as *const globset::GlobSet as usize,
-            self.type_id[i as usize],
+            self.ids.0[i as usize],
         );
         if let Some(&hit) = self.memo.borrow().get(&key) {
             return hit;
@@ -398,7 +407,7 @@ impl TypeMatches {
 fn node_matches(
     m: &Matcher,
     a: &Analysis,
-    types: &TypeMatches,
+    types: &TypeMatches<'_>,
     i: u32,
     d: Option<&Destructive>,
 ) -> bool {
@@ -549,91 +558,108 @@ fn resource_value(key: &str, a: &Analysis, n: &Node, d: Option<&Destructive>) ->
 }
 
 /// Judge an analysis.
-pub fn evaluate(a: &Analysis, policy: &Policy) -> Evaluation {
-    let mut findings: Vec<Finding> = Vec::new();
-    let types = TypeMatches::new(a);
-    for r in &policy.rules {
-        if let Some(m) = &r.matcher {
-            let destructive_only = m
-                .spec
-                .actions
-                .as_deref()
-                .unwrap_or(&DEFAULT_ACTIONS)
+/// Every finding of one rule.
+fn judge_rule(r: &Rule, a: &Analysis, types: &TypeMatches<'_>, findings: &mut Vec<Finding>) {
+    if let Some(m) = &r.matcher {
+        let destructive_only = m
+            .spec
+            .actions
+            .as_deref()
+            .unwrap_or(&DEFAULT_ACTIONS)
+            .iter()
+            .all(|x| x.is_destructive());
+        let mut judge = |i: u32, d: Option<&Destructive>| {
+            if !node_matches(m, a, &types, i, d) {
+                return;
+            }
+            let n = a.node(i);
+            let severity = r
+                .severity_when
                 .iter()
-                .all(|x| x.is_destructive());
-            let mut judge = |i: u32, d: Option<&Destructive>| {
-                if !node_matches(m, a, &types, i, d) {
-                    return;
-                }
-                let n = a.node(i);
-                let severity = r
-                    .severity_when
-                    .iter()
-                    .find(|(w, _)| node_matches(w, a, &types, i, d))
-                    .map_or(r.spec.severity, |(_, s)| *s);
-                findings.push(Finding {
-                    rule_id: r.spec.id.clone(),
-                    severity,
-                    address: Some(n.display_address()),
-                    node: Some(i),
-                    message: render_template(&r.spec.message, |k| resource_value(k, a, n, d)),
-                    waived: false,
-                    waiver: None,
-                });
-            };
-            if destructive_only {
-                for d in &a.destructive {
-                    judge(d.node, Some(d));
-                }
-            } else {
-                for (i, n) in a.nodes.iter().enumerate() {
-                    if n.change.is_some() {
-                        let i = i as u32;
-                        judge(i, a.destructive_of(i));
-                    }
-                }
+                .find(|(w, _)| node_matches(w, a, &types, i, d))
+                .map_or(r.spec.severity, |(_, s)| *s);
+            findings.push(Finding {
+                rule_id: r.spec.id.clone(),
+                severity,
+                address: Some(n.display_address()),
+                node: Some(i),
+                message: render_template(&r.spec.message, |k| resource_value(k, a, n, d)),
+                waived: false,
+                waiver: None,
+            });
+        };
+        if destructive_only {
+            for d in &a.destructive {
+                judge(d.node, Some(d));
             }
-        }
-        if let Some(p) = &r.spec.plan {
-            let s = &a.summary;
-            let plan_value = |k: &str, incomplete: &str| -> String {
-                match k {
-                    "destroyed" => s.managed_destroyed.to_string(),
-                    "managed" => s.managed_existing.to_string(),
-                    "share" => format!("{:.0}%", s.destroyed_share() * 100.0),
-                    "root_causes" => s.root_causes.to_string(),
-                    "incomplete" => incomplete.to_string(),
-                    _ => String::new(),
+        } else {
+            for (i, n) in a.nodes.iter().enumerate() {
+                if n.change.is_some() {
+                    let i = i as u32;
+                    judge(i, a.destructive_of(i));
                 }
-            };
-            let mut push = |message: String| {
-                findings.push(Finding {
-                    rule_id: r.spec.id.clone(),
-                    severity: r.spec.severity,
-                    address: None,
-                    node: None,
-                    message,
-                    waived: false,
-                    waiver: None,
-                })
-            };
-            if p.incomplete == Some(true) {
-                for inc in &a.incomplete {
-                    push(render_template(&r.spec.message, |k| {
-                        plan_value(k, &inc.message)
-                    }));
-                }
-                continue;
-            }
-            let holds = p.min_destroyed.is_none_or(|m| s.managed_destroyed >= m)
-                && p.min_destroyed_share
-                    .is_none_or(|m| s.managed_destroyed > 0 && s.destroyed_share() >= m)
-                && p.min_root_causes.is_none_or(|m| s.root_causes >= m);
-            if holds {
-                push(render_template(&r.spec.message, |k| plan_value(k, "")));
             }
         }
     }
+    if let Some(p) = &r.spec.plan {
+        let s = &a.summary;
+        let plan_value = |k: &str, incomplete: &str| -> String {
+            match k {
+                "destroyed" => s.managed_destroyed.to_string(),
+                "managed" => s.managed_existing.to_string(),
+                "share" => format!("{:.0}%", s.destroyed_share() * 100.0),
+                "root_causes" => s.root_causes.to_string(),
+                "incomplete" => incomplete.to_string(),
+                _ => String::new(),
+            }
+        };
+        let mut push = |message: String| {
+            findings.push(Finding {
+                rule_id: r.spec.id.clone(),
+                severity: r.spec.severity,
+                address: None,
+                node: None,
+                message,
+                waived: false,
+                waiver: None,
+            })
+        };
+        if p.incomplete == Some(true) {
+            for inc in &a.incomplete {
+                push(render_template(&r.spec.message, |k| {
+                    plan_value(k, &inc.message)
+                }));
+            }
+            return;
+        }
+        let holds = p.min_destroyed.is_none_or(|m| s.managed_destroyed >= m)
+            && p.min_destroyed_share
+                .is_none_or(|m| s.managed_destroyed > 0 && s.destroyed_share() >= m)
+            && p.min_root_causes.is_none_or(|m| s.root_causes >= m);
+        if holds {
+            push(render_template(&r.spec.message, |k| plan_value(k, "")));
+        }
+    }
+}
+
+pub fn evaluate(a: &Analysis, policy: &Policy) -> Evaluation {
+    // Rules are independent: half of them on a second core (a mass replacement yields tens
+    // of thousands of findings). Concatenated in a fixed order, then sorted: deterministic.
+    let type_ids = TypeIds::new(a);
+    let judge_all = |rules: &mut dyn Iterator<Item = &Rule>| {
+        let types = TypeMatches::new(&type_ids);
+        let mut findings = Vec::new();
+        for r in rules {
+            judge_rule(r, a, &types, &mut findings);
+        }
+        findings
+    };
+    let mut findings = std::thread::scope(|scope| {
+        let odd = scope.spawn(|| judge_all(&mut policy.rules.iter().skip(1).step_by(2)));
+        let mut even = judge_all(&mut policy.rules.iter().step_by(2));
+        even.extend(odd.join().unwrap_or_else(|p| std::panic::resume_unwind(p)));
+        even
+    });
 
     // Waivers.
     let input_digests: Vec<&str> = a.inputs.iter().map(|i| i.sha256.as_str()).collect();
@@ -686,11 +712,16 @@ pub fn evaluate(a: &Analysis, policy: &Policy) -> Evaluation {
         });
     }
 
+    // Addresses compare by node rank (the address order, precomputed) where both findings
+    // are about nodes: a mass replacement sorts tens of thousands of findings.
     findings.sort_by(|x, y| {
         y.severity
             .cmp(&x.severity)
             .then_with(|| x.address.is_some().cmp(&y.address.is_some()))
-            .then_with(|| x.address.cmp(&y.address))
+            .then_with(|| match (x.node, y.node) {
+                (Some(i), Some(j)) => a.rank(i).cmp(&a.rank(j)),
+                _ => x.address.cmp(&y.address),
+            })
             .then_with(|| x.rule_id.cmp(&y.rule_id))
             .then_with(|| x.message.cmp(&y.message))
     });
