@@ -569,14 +569,14 @@ fn judge_rule(r: &Rule, a: &Analysis, types: &TypeMatches<'_>, findings: &mut Ve
             .iter()
             .all(|x| x.is_destructive());
         let mut judge = |i: u32, d: Option<&Destructive>| {
-            if !node_matches(m, a, &types, i, d) {
+            if !node_matches(m, a, types, i, d) {
                 return;
             }
             let n = a.node(i);
             let severity = r
                 .severity_when
                 .iter()
-                .find(|(w, _)| node_matches(w, a, &types, i, d))
+                .find(|(w, _)| node_matches(w, a, types, i, d))
                 .map_or(r.spec.severity, |(_, s)| *s);
             findings.push(Finding {
                 rule_id: r.spec.id.clone(),
