@@ -69,7 +69,7 @@ pub struct Finding {
     pub message: String,
     pub waived: bool,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub waiver: Option<WaivedBy>,
+    pub waiver: Option<Box<WaivedBy>>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -657,7 +657,9 @@ pub fn evaluate(a: &Analysis, policy: &Policy) -> Evaluation {
     let mut findings = std::thread::scope(|scope| {
         let odd = scope.spawn(|| judge_all(&mut policy.rules.iter().skip(1).step_by(2)));
         let mut even = judge_all(&mut policy.rules.iter().step_by(2));
-        even.extend(odd.join().unwrap_or_else(|p| std::panic::resume_unwind(p)));
+        let odd = odd.join().unwrap_or_else(|p| std::panic::resume_unwind(p));
+        even.reserve_exact(odd.len());
+        even.extend(odd);
         even
     });
 
@@ -685,11 +687,11 @@ pub fn evaluate(a: &Analysis, policy: &Policy) -> Evaluation {
             matched += 1;
             if !expired && !wrong_plan && !f.waived {
                 f.waived = true;
-                f.waiver = Some(WaivedBy {
+                f.waiver = Some(Box::new(WaivedBy {
                     reason: w.spec.reason.clone(),
                     approved_by: w.spec.approved_by.clone(),
                     expires: w.spec.expires.clone(),
-                });
+                }));
             }
         }
         let status = if expired {
@@ -714,7 +716,8 @@ pub fn evaluate(a: &Analysis, policy: &Policy) -> Evaluation {
 
     // Addresses compare by node rank (the address order, precomputed) where both findings
     // are about nodes: a mass replacement sorts tens of thousands of findings.
-    findings.sort_by(|x, y| {
+    // Unstable (no scratch copy): findings that compare equal are identical.
+    findings.sort_unstable_by(|x, y| {
         y.severity
             .cmp(&x.severity)
             .then_with(|| x.address.is_some().cmp(&y.address.is_some()))
