@@ -713,12 +713,12 @@ fn build(src: &Source, mut raw: RawPlan<'_>, depends_on_names: &[String]) -> Res
     }
 
     // Nodes from prior state that have no change of their own: they are the quiet victims.
-    let mut state_resources: Vec<&RawStateResource<'_>> = Vec::new();
+    let mut state_resources: Vec<&mut RawStateResource<'_>> = Vec::new();
     if let Some(root) = raw
         .prior_state
-        .as_ref()
-        .and_then(|s| s.values.as_ref())
-        .and_then(|v| v.root_module.as_ref())
+        .as_mut()
+        .and_then(|s| s.values.as_mut())
+        .and_then(|v| v.root_module.as_mut())
     {
         collect_state(root, &mut state_resources);
     }
@@ -776,8 +776,17 @@ fn build(src: &Source, mut raw: RawPlan<'_>, depends_on_names: &[String]) -> Res
         state_node_of.push(idx);
     }
 
-    // The address index has done its job (duplicates, state lookup); free it, and the
-    // slack of the node list, before the edges: that is where the peak memory is.
+    // Only the depends_on lists of the state are still needed: keep them, free the rest of
+    // the state (a 100k-resource state is ~15 MB of entries) before the edges are derived,
+    // which is where the peak memory is. Likewise the address index and the node list's
+    // slack.
+    let state_deps: Vec<(u32, Vec<u32>)> = state_resources
+        .iter_mut()
+        .zip(&state_node_of)
+        .map(|(r, &i)| (i, std::mem::take(&mut r.depends_on.0)))
+        .collect();
+    drop(state_resources);
+    raw.prior_state = None;
     drop(index);
     plan.nodes.shrink_to_fit();
 
@@ -808,10 +817,9 @@ fn build(src: &Source, mut raw: RawPlan<'_>, depends_on_names: &[String]) -> Res
     let edges_input = graph_edges::EdgeInputs {
         nodes: &plan.nodes,
         configuration: raw.configuration.as_ref(),
-        state: state_resources
+        state: state_deps
             .iter()
-            .zip(&state_node_of)
-            .map(|(r, &i)| (i, r.depends_on.0.as_slice()))
+            .map(|(i, deps)| (*i, deps.as_slice()))
             .collect(),
         depends_on_names,
         moves: &moves,
@@ -856,9 +864,12 @@ fn build(src: &Source, mut raw: RawPlan<'_>, depends_on_names: &[String]) -> Res
 }
 
 /// Flatten state modules (nesting depth is bounded by serde_json's recursion limit).
-fn collect_state<'s, 'a>(m: &'s RawStateModule<'a>, out: &mut Vec<&'s RawStateResource<'a>>) {
-    out.extend(m.resources.iter());
-    for c in &m.child_modules {
+fn collect_state<'s, 'a>(
+    m: &'s mut RawStateModule<'a>,
+    out: &mut Vec<&'s mut RawStateResource<'a>>,
+) {
+    out.extend(m.resources.iter_mut());
+    for c in &mut m.child_modules {
         collect_state(c, out);
     }
 }

@@ -408,6 +408,8 @@ pub fn render_template(template: &str, lookup: impl Fn(&str) -> String) -> Strin
         }
     }
     out.push_str(rest);
+    // A mass replacement keeps tens of thousands of messages until the report is written.
+    out.shrink_to_fit();
     out
 }
 

@@ -770,6 +770,8 @@ pub(crate) fn derive(input: EdgeInputs<'_, '_>) -> Derived {
         });
     }
 
+    // The list grew by doubling: give the slack back before the graph is built from it.
+    edges.shrink_to_fit();
     // Deterministic order already (config paths sorted, nodes in plan order); duplicates
     // (the same dependency by two routes) are harmless to traversals, so no sort here.
     Derived {
