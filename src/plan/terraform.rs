@@ -277,7 +277,8 @@ impl<'a> Prefetch<'a> {
 
 fn speculate(text: &str) -> Option<Speculated<'_>> {
     const KEY: &str = "\"prior_state\"";
-    let at = text.rfind(KEY)?;
+    // SIMD search from the end: the key sits before the ~150 MB value it names.
+    let at = memchr::memmem::rfind(text.as_bytes(), KEY.as_bytes())?;
     let bytes = text.as_bytes();
     let colon = skip_ws(bytes, at + KEY.len());
     if bytes.get(colon) != Some(&b':') {
@@ -642,7 +643,6 @@ fn build(src: &Source, mut raw: RawPlan<'_>, depends_on_names: &[String]) -> Res
     }
 
     // Nodes from planned changes.
-    let mut index: HashMap<(String, Option<String>), u32> = HashMap::new();
     let mut moves: Vec<(String, String)> = Vec::new();
     let changes = raw.resource_changes.take().unwrap_or_default();
     if let Some(u) = changes.first_error {
@@ -650,6 +650,9 @@ fn build(src: &Source, mut raw: RawPlan<'_>, depends_on_names: &[String]) -> Res
     }
     let no_changes_listed = changes.nodes.is_empty();
     plan.nodes = changes.nodes;
+    // Address index over the nodes, borrowing their strings (nodes from prior state are
+    // collected apart and appended once the index is gone).
+    let mut index: HashMap<(&str, Option<&str>), u32> = HashMap::with_capacity(plan.nodes.len());
     for (i, node) in plan.nodes.iter().enumerate() {
         if let Some(prev) = node.change.as_ref().and_then(|c| c.moved_from.as_deref()) {
             if let (Some(old), Some(new)) = (config_address(prev), config_address(&node.address)) {
@@ -658,8 +661,8 @@ fn build(src: &Source, mut raw: RawPlan<'_>, depends_on_names: &[String]) -> Res
                 }
             }
         }
-        let key = (node.address.clone(), node.deposed.clone());
-        if index.contains_key(&key) {
+        let key = (node.address.as_str(), node.deposed.as_deref());
+        if index.insert(key, i as u32).is_some() {
             return Err(semantic_error(
                 src,
                 None,
@@ -672,9 +675,7 @@ fn build(src: &Source, mut raw: RawPlan<'_>, depends_on_names: &[String]) -> Res
                  edited or concatenated, and either copy could be the real one",
             ));
         }
-        index.insert(key, i as u32);
     }
-    find_move_candidates(&mut plan.nodes);
 
     // Deferred changes: not planned now, but the plan is not the whole story.
     if let Some(deferred) = &raw.deferred_changes {
@@ -738,11 +739,9 @@ fn build(src: &Source, mut raw: RawPlan<'_>, depends_on_names: &[String]) -> Res
         });
     }
     let mut state_node_of: Vec<u32> = Vec::with_capacity(state_resources.len());
+    let mut state_only: Vec<Node> = Vec::new();
     for r in &state_resources {
-        let key = (
-            r.address.to_string(),
-            r.deposed_key.as_ref().map(|d| d.to_string()),
-        );
+        let key = (r.address.as_ref(), r.deposed_key.as_deref());
         let idx = match index.get(&key) {
             Some(&i) => i,
             None => {
@@ -759,10 +758,10 @@ fn build(src: &Source, mut raw: RawPlan<'_>, depends_on_names: &[String]) -> Res
                         "expected \"managed\" or \"data\"",
                     )
                 })?;
-                let i = plan.nodes.len() as u32;
-                plan.nodes.push(Node {
+                let i = (plan.nodes.len() + state_only.len()) as u32;
+                state_only.push(Node {
                     address: r.address.to_string(),
-                    deposed: key.1.clone(),
+                    deposed: key.1.map(str::to_string),
                     resource_type: r.resource_type.as_deref().unwrap_or_default().to_string(),
                     mode,
                     provider: r.provider_name.as_ref().map(|p| p.to_string()),
@@ -775,11 +774,13 @@ fn build(src: &Source, mut raw: RawPlan<'_>, depends_on_names: &[String]) -> Res
         };
         state_node_of.push(idx);
     }
+    drop(index);
+    plan.nodes.extend(state_only);
+    find_move_candidates(&mut plan.nodes);
 
     // Only the depends_on lists of the state are still needed: keep them, free the rest of
-    // the state (a 100k-resource state is ~15 MB of entries) before the edges are derived,
-    // which is where the peak memory is. Likewise the address index and the node list's
-    // slack.
+    // the state (a 100k-resource state is ~15 MB of entries) and the node list's slack
+    // before the edges are derived, which is where the peak memory is.
     let state_deps: Vec<(u32, Vec<u32>)> = state_resources
         .iter_mut()
         .zip(&state_node_of)
@@ -787,7 +788,6 @@ fn build(src: &Source, mut raw: RawPlan<'_>, depends_on_names: &[String]) -> Res
         .collect();
     drop(state_resources);
     raw.prior_state = None;
-    drop(index);
     plan.nodes.shrink_to_fit();
 
     // Drift: reported, never a change.
