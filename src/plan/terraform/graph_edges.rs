@@ -485,9 +485,9 @@ impl<'n> Instances<'n> {
     }
 
     /// Instances of config `cid` paired with dependent instance `d` (whose module call
-    /// names are `d_modules`): along the module calls both share, the keys must be equal.
-    fn paired(&mut self, d: u32, d_modules: &[&str], cid: u32, out: &mut Vec<u32>) {
-        let depth = d_modules
+    /// config is `d_cid`): along the module calls both share, the keys must be equal.
+    fn paired(&mut self, d: u32, d_cid: u32, cid: u32, out: &mut Vec<u32>) {
+        let depth = self.module_names[d_cid as usize]
             .iter()
             .zip(&self.module_names[cid as usize])
             .take_while(|(a, b)| a == b)
@@ -548,11 +548,11 @@ pub(crate) fn derive(input: EdgeInputs<'_, '_>) -> Derived {
                         edges: &mut Vec<Edge>,
                         buf: &mut Vec<u32>,
                         d: u32,
-                        d_modules: &[&str],
+                        d_cid: u32,
                         targets: &[(u32, EdgeSource)]| {
         for &(cid, source) in targets {
             buf.clear();
-            instances.paired(d, d_modules, cid, buf);
+            instances.paired(d, d_cid, cid, buf);
             edges.extend(buf.iter().map(|&to| Edge {
                 from: d,
                 to,
@@ -652,12 +652,10 @@ pub(crate) fn derive(input: EdgeInputs<'_, '_>) -> Derived {
                 if targets.is_empty() {
                     continue;
                 }
-                let Some(dependents) = instances
-                    .id(&abs)
-                    .map(|c| instances.instances[c as usize].clone())
-                else {
+                let Some(d_cid) = instances.id(&abs) else {
                     continue;
                 };
+                let dependents = instances.instances[d_cid as usize].clone();
                 let mut ids: Vec<(u32, EdgeSource)> = Vec::with_capacity(targets.len());
                 for (t, source) in &targets {
                     match t {
@@ -670,15 +668,8 @@ pub(crate) fn derive(input: EdgeInputs<'_, '_>) -> Derived {
                         ),
                     }
                 }
-                let d_modules: Vec<&str> = path
-                    .split('.')
-                    .collect::<Vec<_>>()
-                    .chunks(2)
-                    .filter(|c| c.len() == 2 && c[0] == "module")
-                    .map(|c| c[1])
-                    .collect();
                 for d in dependents {
-                    push_targets(&mut instances, &mut edges, &mut buf, d, &d_modules, &ids);
+                    push_targets(&mut instances, &mut edges, &mut buf, d, d_cid, &ids);
                 }
             }
         }
@@ -716,15 +707,16 @@ pub(crate) fn derive(input: EdgeInputs<'_, '_>) -> Derived {
         .collect();
     let mut stale: BTreeSet<String> = BTreeSet::new();
     let mut resolved_names: Vec<Option<Option<u32>>> = vec![None; input.depends_on_names.len()];
+    let mut targets = Vec::new();
     for (d, deps) in &input.state {
         if deps.is_empty() {
             continue;
         }
-        let d_modules: Vec<&str> = match instances.node_config[*d as usize] {
+        let d_cid = match instances.node_config[*d as usize] {
             u32::MAX => continue,
-            c => instances.module_names[c as usize].clone(),
+            c => c,
         };
-        let mut targets = Vec::with_capacity(deps.len());
+        targets.clear();
         for &dep in deps.iter() {
             // Each distinct name is resolved once, however often it is listed.
             let resolved = *resolved_names[dep as usize].get_or_insert_with(|| {
@@ -741,14 +733,7 @@ pub(crate) fn derive(input: EdgeInputs<'_, '_>) -> Derived {
                 targets.push((c, EdgeSource::StateDependsOn));
             }
         }
-        push_targets(
-            &mut instances,
-            &mut edges,
-            &mut buf,
-            *d,
-            &d_modules,
-            &targets,
-        );
+        push_targets(&mut instances, &mut edges, &mut buf, *d, d_cid, &targets);
     }
     if !stale.is_empty() {
         let shown: Vec<&str> = stale.iter().take(10).map(String::as_str).collect();
