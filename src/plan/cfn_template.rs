@@ -1007,7 +1007,8 @@ pub fn references_in(v: &TValue) -> Vec<Reference> {
 pub struct GraphBuilder {
     pub nodes: Vec<Node>,
     index: HashMap<String, u32>,
-    edges: HashSet<Edge>,
+    /// Deduplicated (and sorted) once, in [`GraphBuilder::finish_into`].
+    edges: Vec<Edge>,
 }
 
 impl GraphBuilder {
@@ -1015,40 +1016,71 @@ impl GraphBuilder {
         self.index.get(address).copied()
     }
 
+    /// Room for `additional` more nodes.
+    pub fn reserve(&mut self, additional: usize) {
+        self.nodes.reserve(additional);
+        self.index.reserve(additional);
+    }
+
     /// The node at `address`, created unchanged if new. A known type replaces `unknown`.
     pub fn node(&mut self, address: &str, resource_type: &str) -> u32 {
         if let Some(&i) = self.index.get(address) {
-            let node = &mut self.nodes[i as usize];
-            if node.resource_type == UNKNOWN_TYPE && resource_type != UNKNOWN_TYPE {
-                node.resource_type = resource_type.to_string();
-                node.provider = provider_of(resource_type);
-            }
+            self.refine_type(i, resource_type);
             return i;
         }
-        let i = self.nodes.len() as u32;
-        self.nodes.push(Node {
-            address: address.to_string(),
-            deposed: None,
-            resource_type: resource_type.to_string(),
-            mode: crate::model::Mode::Managed,
-            provider: provider_of(resource_type),
-            change: None,
-            source: None,
-        });
-        self.index.insert(address.to_string(), i);
+        self.node_untyped(address.to_string(), resource_type)
+    }
+
+    /// [`GraphBuilder::node`] for an address already built as a `String`.
+    pub fn node_owned(&mut self, address: String, resource_type: &str) -> u32 {
+        let i = self.node_untyped(address, resource_type);
+        self.refine_type(i, resource_type);
         i
+    }
+
+    /// The node at `address`; created with `resource_type` if new, an existing one is left
+    /// as it is (see [`GraphBuilder::refine_type`]).
+    pub(crate) fn node_untyped(&mut self, address: String, resource_type: &str) -> u32 {
+        use std::collections::hash_map::Entry;
+        match self.index.entry(address) {
+            Entry::Occupied(e) => *e.get(),
+            Entry::Vacant(e) => {
+                let i = self.nodes.len() as u32;
+                self.nodes.push(Node {
+                    address: e.key().clone(),
+                    deposed: None,
+                    resource_type: resource_type.to_string(),
+                    mode: crate::model::Mode::Managed,
+                    provider: provider_of(resource_type),
+                    change: None,
+                    source: None,
+                });
+                e.insert(i);
+                i
+            }
+        }
+    }
+
+    /// A known type replaces `unknown` on node `i`.
+    pub(crate) fn refine_type(&mut self, i: u32, resource_type: &str) {
+        let node = &mut self.nodes[i as usize];
+        if node.resource_type == UNKNOWN_TYPE && resource_type != UNKNOWN_TYPE {
+            node.resource_type = resource_type.to_string();
+            node.provider = provider_of(resource_type);
+        }
     }
 
     pub fn edge(&mut self, from: u32, to: u32, source: EdgeSource) {
         if from != to {
-            self.edges.insert(Edge { from, to, source });
+            self.edges.push(Edge { from, to, source });
         }
     }
 
-    /// Move nodes and edges (sorted, for stable output) into `plan`.
+    /// Move nodes and edges (sorted, without duplicates, for stable output) into `plan`.
     pub fn finish_into(self, plan: &mut Plan) {
-        let mut edges: Vec<Edge> = self.edges.into_iter().collect();
-        edges.sort();
+        let mut edges = self.edges;
+        edges.sort_unstable();
+        edges.dedup();
         plan.nodes = self.nodes;
         plan.edges = edges;
     }

@@ -65,58 +65,201 @@ use crate::plan::cfn_template::{
 };
 use crate::plan::Source;
 use serde::Deserialize;
+use std::borrow::Cow;
 use std::collections::{HashMap, HashSet};
 use std::path::Path;
 
+/// A string of the document: borrowed from its text when it has no escapes, copied
+/// otherwise. (`Option<Cow<str>>` fields never borrow with serde's derive, hence the type.)
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Str<'a>(Cow<'a, str>);
+
+impl Str<'_> {
+    fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Display for Str<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::ops::Deref for Str<'_> {
+    type Target = str;
+    fn deref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl<'de: 'a, 'a> Deserialize<'de> for Str<'a> {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        struct V;
+        impl<'de> serde::de::Visitor<'de> for V {
+            type Value = Str<'de>;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                // As `String`'s, so messages stay the same.
+                f.write_str("a string")
+            }
+            fn visit_borrowed_str<E: serde::de::Error>(
+                self,
+                v: &'de str,
+            ) -> std::result::Result<Str<'de>, E> {
+                Ok(Str(Cow::Borrowed(v)))
+            }
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> std::result::Result<Str<'de>, E> {
+                Ok(Str(Cow::Owned(v.to_string())))
+            }
+            fn visit_string<E: serde::de::Error>(
+                self,
+                v: String,
+            ) -> std::result::Result<Str<'de>, E> {
+                Ok(Str(Cow::Owned(v)))
+            }
+            fn visit_bytes<E: serde::de::Error>(
+                self,
+                v: &[u8],
+            ) -> std::result::Result<Str<'de>, E> {
+                match std::str::from_utf8(v) {
+                    Ok(s) => Ok(Str(Cow::Owned(s.to_string()))),
+                    Err(_) => Err(E::invalid_value(serde::de::Unexpected::Bytes(v), &self)),
+                }
+            }
+            fn visit_byte_buf<E: serde::de::Error>(
+                self,
+                v: Vec<u8>,
+            ) -> std::result::Result<Str<'de>, E> {
+                self.visit_bytes(&v)
+            }
+        }
+        d.deserialize_string(V)
+    }
+}
+
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "PascalCase")]
-struct RawChangeSet {
-    change_set_id: Option<String>,
-    stack_name: Option<String>,
-    status: Option<String>,
-    status_reason: Option<String>,
-    changes: Option<Vec<RawChange>>,
-    next_token: Option<String>,
-    parent_change_set_id: Option<String>,
+struct RawChangeSet<'a> {
+    #[serde(borrow)]
+    change_set_id: Option<Str<'a>>,
+    #[serde(borrow)]
+    stack_name: Option<Str<'a>>,
+    #[serde(borrow)]
+    status: Option<Str<'a>>,
+    #[serde(borrow)]
+    status_reason: Option<Str<'a>>,
+    #[serde(borrow)]
+    changes: Option<Vec<RawChange<'a>>>,
+    #[serde(borrow)]
+    next_token: Option<Str<'a>>,
+    #[serde(borrow)]
+    parent_change_set_id: Option<Str<'a>>,
     include_nested_stacks: Option<bool>,
 }
 
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "PascalCase")]
-struct RawChange {
-    #[serde(rename = "Type")]
-    kind: Option<String>,
-    resource_change: Option<RawResourceChange>,
+struct RawChange<'a> {
+    #[serde(rename = "Type", borrow)]
+    kind: Option<Str<'a>>,
+    #[serde(borrow)]
+    resource_change: Option<RawResourceChange<'a>>,
 }
 
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "PascalCase")]
-struct RawResourceChange {
+struct RawResourceChange<'a> {
     action: RawAction,
-    logical_resource_id: String,
-    resource_type: String,
+    #[serde(borrow)]
+    logical_resource_id: Str<'a>,
+    #[serde(borrow)]
+    resource_type: Str<'a>,
     replacement: Option<RawReplacement>,
     policy_action: Option<RawPolicyAction>,
-    details: Option<Vec<RawDetail>>,
-    change_set_id: Option<String>,
+    #[serde(borrow, default, deserialize_with = "short_list")]
+    details: Option<Vec<RawDetail<'a>>>,
+    #[serde(borrow)]
+    change_set_id: Option<Str<'a>>,
+}
+
+/// `Option<Vec<T>>` as serde reads it, but a list of one takes room for one: most changes
+/// have one or two details, and a `Vec` grown by pushing starts with room for four.
+fn short_list<'de, D, T>(d: D) -> std::result::Result<Option<Vec<T>>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    struct Seq<T>(std::marker::PhantomData<T>);
+    impl<'de, T: Deserialize<'de>> serde::de::Visitor<'de> for Seq<T> {
+        type Value = Vec<T>;
+        fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+            // As `Vec`'s, so messages stay the same.
+            f.write_str("a sequence")
+        }
+        fn visit_seq<A: serde::de::SeqAccess<'de>>(
+            self,
+            mut seq: A,
+        ) -> std::result::Result<Vec<T>, A::Error> {
+            let Some(first) = seq.next_element()? else {
+                return Ok(Vec::new());
+            };
+            let Some(second) = seq.next_element()? else {
+                return Ok(vec![first]);
+            };
+            let mut out = Vec::with_capacity(seq.size_hint().unwrap_or(0).clamp(2, 64) + 2);
+            out.push(first);
+            out.push(second);
+            while let Some(x) = seq.next_element()? {
+                out.push(x);
+            }
+            Ok(out)
+        }
+    }
+    struct Opt<T>(std::marker::PhantomData<T>);
+    impl<'de, T: Deserialize<'de>> serde::de::Visitor<'de> for Opt<T> {
+        type Value = Option<Vec<T>>;
+        fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+            f.write_str("option")
+        }
+        fn visit_none<E: serde::de::Error>(self) -> std::result::Result<Self::Value, E> {
+            Ok(None)
+        }
+        fn visit_unit<E: serde::de::Error>(self) -> std::result::Result<Self::Value, E> {
+            Ok(None)
+        }
+        fn visit_some<D2: serde::Deserializer<'de>>(
+            self,
+            d: D2,
+        ) -> std::result::Result<Self::Value, D2::Error> {
+            d.deserialize_seq(Seq(std::marker::PhantomData)).map(Some)
+        }
+    }
+    d.deserialize_option(Opt(std::marker::PhantomData))
 }
 
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "PascalCase")]
-struct RawDetail {
-    target: Option<RawTarget>,
-    evaluation: Option<String>,
-    change_source: Option<String>,
-    causing_entity: Option<String>,
+struct RawDetail<'a> {
+    #[serde(borrow)]
+    target: Option<RawTarget<'a>>,
+    #[serde(borrow)]
+    evaluation: Option<Str<'a>>,
+    #[serde(borrow)]
+    change_source: Option<Str<'a>>,
+    #[serde(borrow)]
+    causing_entity: Option<Str<'a>>,
 }
 
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "PascalCase")]
-struct RawTarget {
-    attribute: Option<String>,
-    name: Option<String>,
+struct RawTarget<'a> {
+    #[serde(borrow)]
+    attribute: Option<Str<'a>>,
+    #[serde(borrow)]
+    name: Option<Str<'a>>,
     requires_recreation: Option<RawRecreation>,
-    path: Option<String>,
+    #[serde(borrow)]
+    path: Option<Str<'a>>,
 }
 
 #[derive(Debug, Deserialize, Clone, Copy, PartialEq, Eq)]
@@ -200,7 +343,7 @@ const UNKNOWN_WORD_HELP: &str = "planguard fails closed on CloudFormation words 
     Check the value against `aws cloudformation describe-change-set help`; if it is real, \
     upgrade planguard or report it.";
 
-fn parse_raw(src: &Source) -> Result<RawChangeSet> {
+fn parse_raw(src: &Source) -> Result<RawChangeSet<'_>> {
     let text = src.text.as_str();
     let parsed = if text.trim_start().starts_with('{') {
         serde_json::from_str::<RawChangeSet>(text).map_err(|e| {
@@ -289,9 +432,29 @@ struct ChangeSetDoc<'s> {
     stack_name: Option<String>,
     parent_id: Option<String>,
     include_nested: bool,
-    changes: Vec<(usize, RawResourceChange)>,
+    /// The changes of each page (same index as `sources`), every one with a
+    /// `ResourceChange`: see [`ChangeSetDoc::changes`].
+    page_changes: Vec<Vec<RawChange<'s>>>,
     incomplete: Vec<Incomplete>,
     notes: Vec<Note>,
+}
+
+impl<'s> ChangeSetDoc<'s> {
+    /// Every resource change with the index of its page, in page order.
+    fn changes(&self) -> impl Iterator<Item = (usize, &RawResourceChange<'s>)> + '_ {
+        self.page_changes
+            .iter()
+            .enumerate()
+            .flat_map(|(page, changes)| {
+                changes
+                    .iter()
+                    .filter_map(move |c| Some((page, c.resource_change.as_ref()?)))
+            })
+    }
+
+    fn change_count(&self) -> usize {
+        self.page_changes.iter().map(Vec::len).sum()
+    }
 }
 
 /// Parse change sets given together (pages of one change set are merged; nested change sets
@@ -365,23 +528,24 @@ fn merge_pages<'s>(change_sets: &[&'s Source]) -> Result<Vec<ChangeSetDoc<'s>>> 
     let mut seen_sha: HashSet<&str> = HashSet::new();
     let mut last_pages: Vec<usize> = Vec::new();
     for src in change_sets {
-        if !seen_sha.insert(src.sha256()) {
+        // Only several files can repeat one; a single file's hash is left to the second core.
+        if change_sets.len() > 1 && !seen_sha.insert(src.sha256()) {
             continue;
         }
         let raw = parse_raw(src)?;
-        let di = match raw.change_set_id.as_ref().and_then(|id| by_id.get(id)) {
+        let di = match raw.change_set_id.as_deref().and_then(|id| by_id.get(id)) {
             Some(&di) => di,
             None => {
-                if let Some(id) = &raw.change_set_id {
-                    by_id.insert(id.clone(), docs.len());
+                if let Some(id) = raw.change_set_id.as_deref() {
+                    by_id.insert(id.to_string(), docs.len());
                 }
                 docs.push(ChangeSetDoc {
-                    id: raw.change_set_id.clone(),
+                    id: raw.change_set_id.as_deref().map(str::to_string),
                     sources: Vec::new(),
-                    stack_name: raw.stack_name.clone(),
-                    parent_id: raw.parent_change_set_id.clone(),
+                    stack_name: raw.stack_name.as_deref().map(str::to_string),
+                    parent_id: raw.parent_change_set_id.as_deref().map(str::to_string),
                     include_nested: false,
-                    changes: Vec::new(),
+                    page_changes: Vec::new(),
                     incomplete: Vec::new(),
                     notes: Vec::new(),
                 });
@@ -397,9 +561,9 @@ fn merge_pages<'s>(change_sets: &[&'s Source]) -> Result<Vec<ChangeSetDoc<'s>>> 
             last_pages[di] += 1;
         }
         status_findings(src, &raw, &mut doc.incomplete, &mut doc.notes);
-        for (ci, change) in raw.changes.into_iter().flatten().enumerate() {
-            match (change.kind.as_deref(), change.resource_change) {
-                (Some("Resource") | None, Some(rc)) => doc.changes.push((page, rc)),
+        for (ci, change) in raw.changes.iter().flatten().enumerate() {
+            match (change.kind.as_deref(), &change.resource_change) {
+                (Some("Resource") | None, Some(_)) => {}
                 (kind, _) => {
                     let kind = kind.unwrap_or("(none)");
                     return Err(Error::input(
@@ -416,6 +580,8 @@ fn merge_pages<'s>(change_sets: &[&'s Source]) -> Result<Vec<ChangeSetDoc<'s>>> 
                 }
             }
         }
+        debug_assert_eq!(page, doc.page_changes.len());
+        doc.page_changes.push(raw.changes.unwrap_or_default());
     }
     for (di, doc) in docs.iter_mut().enumerate() {
         if last_pages[di] != 1 {
@@ -660,20 +826,21 @@ fn match_templates(
             }
         }
         if let Some(d) = slots[si].doc {
-            for (_, rc) in &docs[d].changes {
-                if rc.resource_type == "AWS::CloudFormation::Stack"
-                    && !stack_ids.contains(&rc.logical_resource_id)
+            for (_, rc) in docs[d].changes() {
+                if rc.resource_type.as_str() == "AWS::CloudFormation::Stack"
+                    && !stack_ids
+                        .iter()
+                        .any(|s| s == rc.logical_resource_id.as_str())
                 {
-                    stack_ids.push(rc.logical_resource_id.clone());
+                    stack_ids.push(rc.logical_resource_id.to_string());
                 }
             }
         }
         for id in stack_ids {
             let child_doc = slots[si].doc.and_then(|d| {
                 let arn = docs[d]
-                    .changes
-                    .iter()
-                    .find(|(_, rc)| rc.logical_resource_id == id)
+                    .changes()
+                    .find(|(_, rc)| rc.logical_resource_id.as_str() == id)
                     .and_then(|(_, rc)| rc.change_set_id.as_deref())?;
                 docs.iter()
                     .enumerate()
@@ -780,8 +947,7 @@ fn content_match(
     claimed: &[bool],
 ) -> Option<usize> {
     let ids: Vec<&str> = doc
-        .changes
-        .iter()
+        .changes()
         .filter(|(_, rc)| rc.action != RawAction::Remove)
         .map(|(_, rc)| rc.logical_resource_id.as_str())
         .collect();
@@ -904,7 +1070,7 @@ fn build_plan(
                 &format!("{}{}", slots[*pi].prefix, id),
                 "AWS::CloudFormation::Stack",
             );
-            for (_, rc) in &doc.changes {
+            for (_, rc) in doc.changes() {
                 if let Some(n) = builder.find(&format!("{}{}", slot.prefix, rc.logical_resource_id))
                 {
                     builder.edge(n, stack, EdgeSource::CfnNestedStack);
@@ -976,16 +1142,22 @@ fn add_changes(
     docs: &[ChangeSetDoc<'_>],
 ) -> Result<()> {
     let template = slot.template.map(|t| &templates[t]);
-    let in_change_set: HashSet<&str> = doc
-        .changes
-        .iter()
-        .map(|(_, rc)| rc.logical_resource_id.as_str())
-        .collect();
-    let mut done: HashMap<&str, RawAction> = HashMap::new();
-    for (page, rc) in &doc.changes {
-        let src = doc.sources[*page];
+    // The logical IDs of this change set: only needed for a `CausingEntity` that is neither
+    // a resource reference nor a template resource, so built on first use.
+    let mut in_change_set: Option<HashSet<&str>> = None;
+    // The action each node of this change set got, by node index: `prefix + id` is one node
+    // per logical ID, so a node seen twice is a logical ID listed twice.
+    let mut done: Vec<Option<RawAction>> = Vec::new();
+    builder.reserve(doc.change_count());
+    for (page, rc) in doc.changes() {
+        let src = doc.sources[page];
         let id = rc.logical_resource_id.as_str();
-        if let Some(prev) = done.insert(id, rc.action) {
+        let node = builder.node_untyped(prefixed(&slot.prefix, id), &rc.resource_type);
+        let ni = node as usize;
+        if done.len() <= ni {
+            done.resize(builder.nodes.len().max(ni + 1), None);
+        }
+        if let Some(prev) = done[ni].replace(rc.action) {
             if prev == rc.action {
                 continue; // the same change twice (overlapping pages): count it once
             }
@@ -1005,10 +1177,9 @@ fn add_changes(
                 ),
             ));
         }
-        let address = format!("{}{}", slot.prefix, id);
-        let node = builder.node(&address, &rc.resource_type);
+        builder.refine_type(node, &rc.resource_type);
         let change = convert_change(rc, template);
-        builder.nodes[node as usize].change = Some(change);
+        builder.nodes[ni].change = Some(change);
 
         for detail in rc.details.iter().flatten() {
             let Some(entity) = detail.causing_entity.as_deref() else {
@@ -1020,14 +1191,26 @@ fn add_changes(
                 Some("ResourceReference" | "ResourceAttribute")
             );
             let known = template.and_then(|t| t.resource(target));
-            if names_resource || known.is_some() || in_change_set.contains(target) {
+            if names_resource
+                || known.is_some()
+                || in_change_set
+                    .get_or_insert_with(|| {
+                        doc.changes()
+                            .map(|(_, rc)| rc.logical_resource_id.as_str())
+                            .collect()
+                    })
+                    .contains(target)
+            {
                 let ty = known.map_or(UNKNOWN_TYPE, |r| r.resource_type.as_str());
-                let to = builder.node(&format!("{}{}", slot.prefix, target), ty);
+                let to = builder.node_owned(prefixed(&slot.prefix, target), ty);
                 builder.edge(node, to, EdgeSource::CfnCausingEntity);
             }
         }
 
-        if rc.resource_type == "AWS::CloudFormation::Stack" && rc.action == RawAction::Modify {
+        if rc.resource_type.as_str() == "AWS::CloudFormation::Stack"
+            && rc.action == RawAction::Modify
+        {
+            let address = &builder.nodes[ni].address;
             match rc.change_set_id.as_deref() {
                 Some(arn) if !docs.iter().any(|d| d.id.as_deref() == Some(arn)) => {
                     plan.incomplete.push(Incomplete {
@@ -1055,6 +1238,14 @@ fn add_changes(
     Ok(())
 }
 
+/// `prefix` + `id`, allocated once.
+fn prefixed(prefix: &str, id: &str) -> String {
+    let mut s = String::with_capacity(prefix.len() + id.len());
+    s.push_str(prefix);
+    s.push_str(id);
+    s
+}
+
 fn convert_change(rc: &RawResourceChange, template: Option<&Template>) -> Change {
     let details = rc.details.as_deref().unwrap_or(&[]);
     let (action, certainty) = match rc.action {
@@ -1069,29 +1260,38 @@ fn convert_change(rc: &RawResourceChange, template: Option<&Template>) -> Change
             None => replacement_from_details(details),
         },
     };
-    let mut raw_actions = vec![rc.action.as_str().to_string()];
-    if rc.action == RawAction::Modify {
-        if let Some(r) = rc.replacement {
-            raw_actions.push(format!("Replacement={r:?}"));
-        }
-    }
-    let mut reasons: Vec<String> = Vec::new();
-    let mut forced_by: Vec<String> = Vec::new();
-    for d in details {
-        let text = detail_text(d);
-        if !reasons.contains(&text) {
-            reasons.push(text);
-        }
-        if action == Action::Replace {
-            if let Some(t) = &d.target {
-                if matches!(
+    // Every list is allocated at its final length: a plan holds one per change.
+    let replacement_word = match (rc.action, rc.replacement) {
+        (RawAction::Modify, Some(RawReplacement::True)) => Some("Replacement=True"),
+        (RawAction::Modify, Some(RawReplacement::False)) => Some("Replacement=False"),
+        (RawAction::Modify, Some(RawReplacement::Conditional)) => Some("Replacement=Conditional"),
+        _ => None,
+    };
+    let mut raw_actions = Vec::with_capacity(1 + usize::from(replacement_word.is_some()));
+    raw_actions.push(rc.action.as_str().to_string());
+    raw_actions.extend(replacement_word.map(str::to_string));
+    let forces = |d: &&RawDetail| {
+        action == Action::Replace
+            && d.target.as_ref().is_some_and(|t| {
+                matches!(
                     t.requires_recreation,
                     Some(RawRecreation::Always | RawRecreation::Conditionally)
-                ) {
-                    if let Some(path) = target_path(t) {
-                        forced_by.push(path);
-                    }
-                }
+                )
+            })
+    };
+    let mut reasons: Vec<String> =
+        Vec::with_capacity(details.len() + usize::from(rc.policy_action.is_some()));
+    let mut forced_by: Vec<String> = Vec::with_capacity(details.iter().filter(forces).count());
+    let mut text = String::new();
+    for d in details {
+        text.clear();
+        write_detail_text(d, &mut text);
+        if !reasons.contains(&text) {
+            reasons.push(text.as_str().to_string());
+        }
+        if forces(&d) {
+            if let Some(path) = d.target.as_ref().and_then(target_path) {
+                forced_by.push(path);
             }
         }
     }
@@ -1163,32 +1363,47 @@ fn replacement_from_details(details: &[RawDetail]) -> (Action, Certainty) {
 
 /// `Properties.BucketName`, `Properties.A.B` (from `Path`), or the bare attribute.
 fn target_path(t: &RawTarget) -> Option<String> {
-    if let Some(p) = t.path.as_deref() {
-        let dotted: Vec<&str> = p.split('/').filter(|s| !s.is_empty()).collect();
-        if !dotted.is_empty() {
-            return Some(dotted.join("."));
-        }
-    }
-    let attr = t.attribute.as_deref()?;
-    Some(match t.name.as_deref() {
-        Some(n) => format!("{attr}.{n}"),
-        None => attr.to_string(),
-    })
+    let mut s = String::new();
+    write_target_path(t, &mut s).then_some(s)
 }
 
-fn detail_text(d: &RawDetail) -> String {
-    let mut s = String::new();
+/// Append [`target_path`] to `out`; false (and nothing appended) when there is none.
+fn write_target_path(t: &RawTarget, out: &mut String) -> bool {
+    if let Some(p) = t.path.as_deref() {
+        let mut any = false;
+        for part in p.split('/').filter(|s| !s.is_empty()) {
+            if any {
+                out.push('.');
+            }
+            out.push_str(part);
+            any = true;
+        }
+        if any {
+            return true;
+        }
+    }
+    let Some(attr) = t.attribute.as_deref() else {
+        return false;
+    };
+    out.push_str(attr);
+    if let Some(n) = t.name.as_deref() {
+        out.push('.');
+        out.push_str(n);
+    }
+    true
+}
+
+/// Append the reason text of detail `d` to `s`.
+fn write_detail_text(d: &RawDetail, s: &mut String) {
     let target = d.target.as_ref();
     if let Some(rr) = target.and_then(|t| t.requires_recreation) {
         s.push_str("RequiresRecreation=");
         s.push_str(rr.as_str());
         s.push_str(": ");
     }
-    s.push_str(
-        &target
-            .and_then(target_path)
-            .unwrap_or_else(|| "-".to_string()),
-    );
+    if !target.is_some_and(|t| write_target_path(t, s)) {
+        s.push('-');
+    }
     s.push_str(" (");
     s.push_str(d.change_source.as_deref().unwrap_or("-"));
     if let Some(e) = &d.causing_entity {
@@ -1198,7 +1413,6 @@ fn detail_text(d: &RawDetail) -> String {
     s.push_str(", ");
     s.push_str(d.evaluation.as_deref().unwrap_or("-"));
     s.push(')');
-    s
 }
 
 #[cfg(test)]
