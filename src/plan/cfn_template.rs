@@ -238,6 +238,11 @@ impl Template {
         self.index.get(logical_id).map(|&i| &self.resources[i])
     }
 
+    /// Position of resource `logical_id` in [`Template::resources`].
+    pub fn resource_index(&self, logical_id: &str) -> Option<usize> {
+        self.index.get(logical_id).copied()
+    }
+
     pub fn output(&self, name: &str) -> Option<&Output> {
         self.outputs.iter().find(|o| o.name == name)
     }
@@ -254,8 +259,32 @@ pub(crate) fn file_name(path: &str) -> &str {
 
 /// Parse a template from JSON or YAML.
 pub fn parse_template(src: &Source) -> Result<Template> {
-    let root = parse_value(src)?;
-    build_template(src, &root)
+    read_template(src, true)
+}
+
+/// [`parse_template`] for the dependency graph of a change set: what only template diffs
+/// compare (resource definitions, `Conditions`, `Mappings`, parameter defaults) is not kept
+/// (`definition` is `Null`, the lists are empty), so a JSON template is read one resource at
+/// a time and never held as one tree. Same errors, same resources, references and outputs.
+pub fn parse_template_graph(src: &Source) -> Result<Template> {
+    read_template(src, false)
+}
+
+fn read_template(src: &Source, keep_values: bool) -> Result<Template> {
+    let text = src.text.as_str();
+    let mut builder = TemplateBuilder::new(src, keep_values);
+    if text.trim_start().starts_with('{') {
+        // Streamed: every value is read as `parse_value` reads it (the same `TValue`
+        // deserializer, in the same order), so errors and their positions are the same;
+        // each resource is turned into a `Resource` as soon as it is read.
+        let mut de = serde_json::Deserializer::from_str(text);
+        serde::de::DeserializeSeed::deserialize(RootSeed(&mut builder), &mut de)
+            .and_then(|()| de.end())
+            .map_err(|e| json_error(src, &e))?;
+    } else {
+        builder.root(parse_value(src)?);
+    }
+    builder.finish()
 }
 
 /// Parse a JSON or YAML document into a [`TValue`], with short tags rewritten.
@@ -269,22 +298,24 @@ pub fn parse_value(src: &Source) -> Result<TValue> {
         // Straight into the template tree (no generic JSON value first), refusing duplicate
         // keys: JSON readers usually keep the last one silently, which could hide a resource
         // or a DeletionPolicy; YAML already refuses them.
-        let v: TValue = serde_json::from_str(text).map_err(|e| {
-            Error::input(
-                src.error_at_line_col(
-                    "planguard::input::cfn-template",
-                    e.line(),
-                    e.column(),
-                    format!("template is not valid JSON: {e}"),
-                )
-                .with_help(depth_or_syntax_help(&e.to_string())),
-            )
-        })?;
+        let v: TValue = serde_json::from_str(text).map_err(|e| json_error(src, &e))?;
         Ok(v)
     } else {
         let v: serde_yaml::Value = serde_yaml::from_str(text).map_err(|e| yaml_error(src, &e))?;
         from_yaml(src, &v, 0, &mut budget)
     }
+}
+
+fn json_error(src: &Source, e: &serde_json::Error) -> Error {
+    Error::input(
+        src.error_at_line_col(
+            "planguard::input::cfn-template",
+            e.line(),
+            e.column(),
+            format!("template is not valid JSON: {e}"),
+        )
+        .with_help(depth_or_syntax_help(&e.to_string())),
+    )
 }
 
 fn depth_or_syntax_help(message: &str) -> String {
@@ -405,12 +436,20 @@ impl<'de> serde::Deserialize<'de> for TValue {
                 mut map: A,
             ) -> std::result::Result<TValue, A::Error> {
                 let mut out: Vec<(String, TValue)> = Vec::new();
-                let mut seen: HashSet<String> = HashSet::new();
+                // Most maps are small: a scan beats hashing every key. Large ones get a set.
+                let mut seen: Option<HashSet<String>> = None;
                 while let Some(k) = map.next_key::<String>()? {
-                    if !seen.insert(k.clone()) {
-                        return Err(serde::de::Error::custom(format!(
-                            "duplicate key `{k}`: a template may name each key once"
-                        )));
+                    let repeated = match &mut seen {
+                        Some(set) => !set.insert(k.clone()),
+                        None => out.iter().any(|(x, _)| *x == k),
+                    };
+                    if repeated {
+                        return Err(duplicate_key(&k));
+                    }
+                    if seen.is_none() && out.len() >= 16 {
+                        let mut set: HashSet<String> = out.iter().map(|(x, _)| x.clone()).collect();
+                        set.insert(k.clone());
+                        seen = Some(set);
                     }
                     let v = map.next_value::<TValue>()?;
                     out.push((k, v));
@@ -562,42 +601,157 @@ fn template_error(src: &Source, near: &str, message: String, help: &str) -> Erro
     )
 }
 
-fn build_template(src: &Source, root: &TValue) -> Result<Template> {
-    let Some(resources_value) = root.get("Resources") else {
-        return Err(template_error(
+fn duplicate_key<E: serde::de::Error>(key: &str) -> E {
+    E::custom(format!(
+        "duplicate key `{key}`: a template may name each key once"
+    ))
+}
+
+/// Turns a template's sections into a [`Template`] as they are read: from a whole tree
+/// (YAML) or one section and one resource at a time (JSON, see [`RootSeed`]).
+struct TemplateBuilder<'s> {
+    src: &'s Source,
+    /// Keep resource definitions, `Conditions`, `Mappings` and parameter defaults.
+    keep_values: bool,
+    lines: HashMap<&'s str, usize>,
+    /// `None`: no `Resources` section yet; `Some(false)`: it is not a mapping.
+    resources_mapping: Option<bool>,
+    resources: Vec<Resource>,
+    /// Every key of `Resources` read so far (value unused for `Fn::` keys and after an
+    /// error), for the duplicate check of the streamed reader.
+    index: HashMap<String, usize>,
+    outputs: Vec<Output>,
+    transformed: bool,
+    conditions: Vec<(String, TValue)>,
+    mappings: Vec<(String, TValue)>,
+    parameter_defaults: Vec<(String, Option<TValue>)>,
+    /// The first resource that cannot be read; reported once the whole document parsed
+    /// (a syntax error anywhere wins, as when the document was read first).
+    error: Option<Error>,
+}
+
+/// Index value of `Resources` keys that are not resources (`Fn::` keys, or read after an
+/// error).
+const NOT_A_RESOURCE: usize = usize::MAX;
+
+impl<'s> TemplateBuilder<'s> {
+    fn new(src: &'s Source, keep_values: bool) -> Self {
+        TemplateBuilder {
             src,
-            "",
-            "not a CloudFormation template: no `Resources` section".to_string(),
-            "a template is a mapping with a `Resources` section; `get-template` output wraps \
-             it in `TemplateBody`, which planguard does not unwrap: save the body alone.",
-        ));
-    };
-    let TValue::Map(entries) = resources_value else {
-        return Err(template_error(
-            src,
-            "Resources",
-            "`Resources` is not a mapping".to_string(),
-            "`Resources` maps logical IDs to resource definitions.",
-        ));
-    };
-    let mut transformed = root.get("Transform").is_some();
-    let lines = key_lines(&src.text);
-    let mut resources = Vec::with_capacity(entries.len());
-    let mut index = HashMap::with_capacity(entries.len());
-    for (logical_id, def) in entries {
+            keep_values,
+            lines: key_lines(&src.text),
+            resources_mapping: None,
+            resources: Vec::new(),
+            index: HashMap::new(),
+            outputs: Vec::new(),
+            transformed: false,
+            conditions: Vec::new(),
+            mappings: Vec::new(),
+            parameter_defaults: Vec::new(),
+            error: None,
+        }
+    }
+
+    /// A whole document (YAML).
+    fn root(&mut self, root: TValue) {
+        let TValue::Map(entries) = root else { return };
+        for (key, value) in entries {
+            if key == "Resources" && self.resources_mapping.is_none() {
+                match value {
+                    TValue::Map(resources) => {
+                        self.resources_mapping = Some(true);
+                        self.resources.reserve(resources.len());
+                        self.index.reserve(resources.len());
+                        for (logical_id, def) in resources {
+                            self.resource(logical_id, def);
+                        }
+                    }
+                    _ => self.resources_mapping = Some(false),
+                }
+            } else {
+                self.section(&key, value);
+            }
+        }
+    }
+
+    /// A top-level section other than `Resources`.
+    fn section(&mut self, key: &str, value: TValue) {
+        match key {
+            "Transform" => self.transformed = true,
+            "Outputs" => {
+                let TValue::Map(entries) = value else { return };
+                self.outputs.reserve(entries.len());
+                for (name, def) in entries {
+                    let mut refs = RefCollector::default();
+                    if let Some(v) = def.get("Value") {
+                        refs.walk(v, &[], 0);
+                    }
+                    let export = def
+                        .get("Export")
+                        .and_then(|e| e.get("Name"))
+                        .map(evaluate_name);
+                    self.outputs.push(Output {
+                        name,
+                        references: refs.finish(),
+                        export,
+                    });
+                }
+            }
+            "Conditions" | "Mappings" if self.keep_values => {
+                let TValue::Map(entries) = value else { return };
+                if key == "Conditions" {
+                    self.conditions = entries;
+                } else {
+                    self.mappings = entries;
+                }
+            }
+            "Parameters" if self.keep_values => {
+                let TValue::Map(entries) = value else { return };
+                self.parameter_defaults = entries
+                    .into_iter()
+                    .map(|(name, def)| {
+                        let default = match def {
+                            TValue::Map(fields) => fields
+                                .into_iter()
+                                .find(|(k, _)| k == "Default")
+                                .map(|(_, v)| v),
+                            _ => None,
+                        };
+                        (name, default)
+                    })
+                    .collect();
+            }
+            _ => {}
+        }
+    }
+
+    /// Was `key` already read in `Resources`?
+    fn has_resource_key(&self, key: &str) -> bool {
+        self.index.contains_key(key)
+    }
+
+    /// One entry of `Resources`.
+    fn resource(&mut self, logical_id: String, def: TValue) {
         if logical_id.starts_with("Fn::") {
             // `Fn::ForEach::*` (LanguageExtensions) or `Fn::Transform` (AWS::Include):
             // expanded server-side.
-            transformed = true;
-            continue;
+            self.transformed = true;
+            self.index.entry(logical_id).or_insert(NOT_A_RESOURCE);
+            return;
+        }
+        if self.error.is_some() {
+            self.index.insert(logical_id, NOT_A_RESOURCE);
+            return;
         }
         let Some(resource_type) = def.get("Type").and_then(TValue::as_str) else {
-            return Err(template_error(
-                src,
-                logical_id,
+            self.error = Some(template_error(
+                self.src,
+                &logical_id,
                 format!("resource `{logical_id}` has no string `Type`"),
                 "every resource needs `Type: AWS::Service::Resource`.",
             ));
+            self.index.insert(logical_id, NOT_A_RESOURCE);
+            return;
         };
         let mut refs = RefCollector::default();
         for section in ["Properties", "Metadata", "UpdatePolicy", "CreationPolicy"] {
@@ -617,73 +771,199 @@ fn build_template(src: &Source, root: &TValue) -> Result<Template> {
             _ => {}
         }
         let template_file_hints = if resource_type == "AWS::CloudFormation::Stack" {
-            stack_template_hints(def)
+            stack_template_hints(&def)
         } else {
             Vec::new()
         };
-        index.insert(logical_id.clone(), resources.len());
-        resources.push(Resource {
-            logical_id: logical_id.clone(),
+        let text = |key: &str| def.get(key).and_then(TValue::as_str).map(str::to_string);
+        let resource = Resource {
             resource_type: resource_type.to_string(),
-            deletion_policy: def
-                .get("DeletionPolicy")
-                .and_then(TValue::as_str)
-                .map(str::to_string),
-            update_replace_policy: def
-                .get("UpdateReplacePolicy")
-                .and_then(TValue::as_str)
-                .map(str::to_string),
+            deletion_policy: text("DeletionPolicy"),
+            update_replace_policy: text("UpdateReplacePolicy"),
             references: refs.finish(),
             template_file_hints,
-            condition: def
-                .get("Condition")
-                .and_then(TValue::as_str)
-                .map(str::to_string),
-            definition: def.clone(),
-            line: lines.get(logical_id.as_str()).copied(),
+            condition: text("Condition"),
+            line: self.lines.get(logical_id.as_str()).copied(),
+            logical_id: String::new(),
+            definition: if self.keep_values { def } else { TValue::Null },
+        };
+        // A later entry with the same ID (only YAML keys `1` and `'1'` can do that)
+        // takes the index, as before.
+        self.index.insert(logical_id.clone(), self.resources.len());
+        self.resources.push(Resource {
+            logical_id,
+            ..resource
         });
     }
-    let mut outputs = Vec::new();
-    if let Some(TValue::Map(entries)) = root.get("Outputs") {
-        for (name, def) in entries {
-            let mut refs = RefCollector::default();
-            if let Some(v) = def.get("Value") {
-                refs.walk(v, &[], 0);
+
+    fn finish(self) -> Result<Template> {
+        let src = self.src;
+        match self.resources_mapping {
+            None => {
+                return Err(template_error(
+                    src,
+                    "",
+                    "not a CloudFormation template: no `Resources` section".to_string(),
+                    "a template is a mapping with a `Resources` section; `get-template` output \
+                     wraps it in `TemplateBody`, which planguard does not unwrap: save the \
+                     body alone.",
+                ))
             }
-            let export = def
-                .get("Export")
-                .and_then(|e| e.get("Name"))
-                .map(evaluate_name);
-            outputs.push(Output {
-                name: name.clone(),
-                references: refs.finish(),
-                export,
-            });
+            Some(false) => {
+                return Err(template_error(
+                    src,
+                    "Resources",
+                    "`Resources` is not a mapping".to_string(),
+                    "`Resources` maps logical IDs to resource definitions.",
+                ))
+            }
+            Some(true) => {}
         }
-    }
-    let section = |name: &str| -> Vec<(String, TValue)> {
-        match root.get(name) {
-            Some(TValue::Map(m)) => m.clone(),
-            _ => Vec::new(),
+        if let Some(e) = self.error {
+            return Err(e);
         }
-    };
-    let parameter_defaults = section("Parameters")
-        .into_iter()
-        .map(|(name, def)| {
-            let default = def.get("Default").cloned();
-            (name, default)
+        let mut index = self.index;
+        index.retain(|_, i| *i != NOT_A_RESOURCE);
+        Ok(Template {
+            path: src.path.clone(),
+            resources: self.resources,
+            outputs: self.outputs,
+            transformed: self.transformed,
+            index,
+            conditions: self.conditions,
+            mappings: self.mappings,
+            parameter_defaults: self.parameter_defaults,
         })
-        .collect();
-    Ok(Template {
-        path: src.path.clone(),
-        resources,
-        outputs,
-        transformed,
-        index,
-        conditions: section("Conditions"),
-        mappings: section("Mappings"),
-        parameter_defaults,
-    })
+    }
+}
+
+/// The template document (a JSON object), read section by section into a
+/// [`TemplateBuilder`]. Values are read with [`TValue`]'s deserializer, keys checked for
+/// duplicates with the same message at the same place.
+struct RootSeed<'b, 's>(&'b mut TemplateBuilder<'s>);
+
+impl<'de> serde::de::DeserializeSeed<'de> for RootSeed<'_, '_> {
+    type Value = ();
+    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> std::result::Result<(), D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl<'de> serde::de::Visitor<'de> for RootSeed<'_, '_> {
+    type Value = ();
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("a template value")
+    }
+    fn visit_map<A: serde::de::MapAccess<'de>>(
+        self,
+        mut map: A,
+    ) -> std::result::Result<(), A::Error> {
+        let mut keys: Vec<String> = Vec::new();
+        while let Some(k) = map.next_key::<String>()? {
+            if keys.contains(&k) {
+                return Err(duplicate_key(&k));
+            }
+            if k == "Resources" {
+                map.next_value_seed(ResourcesSeed(&mut *self.0))?;
+            } else {
+                let v = map.next_value::<TValue>()?;
+                self.0.section(&k, v);
+            }
+            keys.push(k);
+        }
+        Ok(())
+    }
+    // Not a mapping (the JSON reader is only used for documents starting with `{`, so
+    // unreachable): read as `TValue` would, and it has no `Resources`.
+    fn visit_unit<E: serde::de::Error>(self) -> std::result::Result<(), E> {
+        Ok(())
+    }
+    fn visit_bool<E: serde::de::Error>(self, _: bool) -> std::result::Result<(), E> {
+        Ok(())
+    }
+    fn visit_i64<E: serde::de::Error>(self, _: i64) -> std::result::Result<(), E> {
+        Ok(())
+    }
+    fn visit_u64<E: serde::de::Error>(self, _: u64) -> std::result::Result<(), E> {
+        Ok(())
+    }
+    fn visit_f64<E: serde::de::Error>(self, _: f64) -> std::result::Result<(), E> {
+        Ok(())
+    }
+    fn visit_str<E: serde::de::Error>(self, _: &str) -> std::result::Result<(), E> {
+        Ok(())
+    }
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(
+        self,
+        mut seq: A,
+    ) -> std::result::Result<(), A::Error> {
+        while seq.next_element::<TValue>()?.is_some() {}
+        Ok(())
+    }
+}
+
+/// The `Resources` value of a streamed template: each resource is read as a [`TValue`] and
+/// handed to the builder, which keeps only what the template needs.
+struct ResourcesSeed<'b, 's>(&'b mut TemplateBuilder<'s>);
+
+impl<'de> serde::de::DeserializeSeed<'de> for ResourcesSeed<'_, '_> {
+    type Value = ();
+    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> std::result::Result<(), D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl ResourcesSeed<'_, '_> {
+    fn not_a_mapping<E>(self) -> std::result::Result<(), E> {
+        self.0.resources_mapping = Some(false);
+        Ok(())
+    }
+}
+
+impl<'de> serde::de::Visitor<'de> for ResourcesSeed<'_, '_> {
+    type Value = ();
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("a template value")
+    }
+    fn visit_map<A: serde::de::MapAccess<'de>>(
+        self,
+        mut map: A,
+    ) -> std::result::Result<(), A::Error> {
+        self.0.resources_mapping = Some(true);
+        while let Some(k) = map.next_key::<String>()? {
+            if self.0.has_resource_key(&k) {
+                return Err(duplicate_key(&k));
+            }
+            let def = map.next_value::<TValue>()?;
+            self.0.resource(k, def);
+        }
+        Ok(())
+    }
+    fn visit_unit<E: serde::de::Error>(self) -> std::result::Result<(), E> {
+        self.not_a_mapping()
+    }
+    fn visit_bool<E: serde::de::Error>(self, _: bool) -> std::result::Result<(), E> {
+        self.not_a_mapping()
+    }
+    fn visit_i64<E: serde::de::Error>(self, _: i64) -> std::result::Result<(), E> {
+        self.not_a_mapping()
+    }
+    fn visit_u64<E: serde::de::Error>(self, _: u64) -> std::result::Result<(), E> {
+        self.not_a_mapping()
+    }
+    fn visit_f64<E: serde::de::Error>(self, _: f64) -> std::result::Result<(), E> {
+        self.not_a_mapping()
+    }
+    fn visit_str<E: serde::de::Error>(self, _: &str) -> std::result::Result<(), E> {
+        self.not_a_mapping()
+    }
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(
+        self,
+        mut seq: A,
+    ) -> std::result::Result<(), A::Error> {
+        while seq.next_element::<TValue>()?.is_some() {}
+        self.not_a_mapping()
+    }
 }
 
 impl Template {
@@ -848,16 +1128,37 @@ struct RefCollector {
     seen: HashSet<Reference>,
 }
 
+/// Up to this many references, duplicates are found by a scan; beyond, with a set.
+const SCAN_REFS: usize = 16;
+
 impl RefCollector {
     fn push(&mut self, r: Reference) {
-        if self.seen.insert(r.clone()) {
-            self.refs.push(r);
+        if self.refs.len() < SCAN_REFS {
+            if self.refs.contains(&r) {
+                return;
+            }
+        } else {
+            if self.seen.is_empty() {
+                self.seen.extend(self.refs.iter().cloned());
+            }
+            if !self.seen.insert(r.clone()) {
+                return;
+            }
         }
+        self.refs.push(r);
     }
 
     fn push_name(&mut self, name: &str, source: EdgeSource) {
         if name.is_empty() || name.starts_with("AWS::") {
             return; // pseudo parameters
+        }
+        // Most names repeat (`Ref: Vpc` in every subnet property): skip them unallocated.
+        if self.refs.len() < SCAN_REFS
+            && self.refs.iter().any(|r| {
+                matches!(r, Reference::Name { target, source: s } if target == name && *s == source)
+            })
+        {
+            return;
         }
         self.push(Reference::Name {
             target: name.to_string(),
@@ -1016,9 +1317,9 @@ impl GraphBuilder {
         self.index.get(address).copied()
     }
 
-    /// Room for `additional` more nodes.
+    /// Room for `additional` more nodes (exactly: a plan holds its nodes to the end).
     pub fn reserve(&mut self, additional: usize) {
-        self.nodes.reserve(additional);
+        self.nodes.reserve_exact(additional);
         self.index.reserve(additional);
     }
 
@@ -1081,6 +1382,7 @@ impl GraphBuilder {
         let mut edges = self.edges;
         edges.sort_unstable();
         edges.dedup();
+        edges.shrink_to_fit();
         plan.nodes = self.nodes;
         plan.edges = edges;
     }
@@ -1115,57 +1417,70 @@ pub struct PlacedStack<'t> {
 /// Add every resource of the placed templates as a node, and every edge the templates imply:
 /// within a stack, nested stack ↔ parent, and `Fn::ImportValue` ↔ `Export` across stacks.
 pub fn add_template_graph(builder: &mut GraphBuilder, stacks: &[PlacedStack<'_>]) {
+    builder.reserve(
+        stacks
+            .iter()
+            .filter_map(|s| s.template)
+            .map(|t| t.resources.len())
+            .sum(),
+    );
+    // nodes[si][ri]: the node of resource `ri` of stack `si` (its address is the stack's
+    // prefix + the logical ID), so edges need no address lookups.
+    let mut nodes: Vec<Vec<u32>> = Vec::with_capacity(stacks.len());
     for stack in stacks {
-        let Some(t) = stack.template else { continue };
+        let Some(t) = stack.template else {
+            nodes.push(Vec::new());
+            continue;
+        };
+        let mut ids = Vec::with_capacity(t.resources.len());
         for r in &t.resources {
-            let i = builder.node(
-                &format!("{}{}", stack.prefix, r.logical_id),
-                &r.resource_type,
-            );
+            let i = builder.node_owned(prefixed(&stack.prefix, &r.logical_id), &r.resource_type);
             if let Some(line) = r.line {
                 builder.nodes[i as usize].source = Some(crate::model::SourceLocation {
                     path: t.path.clone(),
                     line,
                 });
             }
+            ids.push(i);
         }
+        nodes.push(ids);
     }
     // Nested children by (parent index, stack logical ID).
     let mut children: HashMap<(usize, &str), usize> = HashMap::new();
     for (i, stack) in stacks.iter().enumerate() {
         if let Some((p, id)) = &stack.parent {
             children.insert((*p, id.as_str()), i);
-            let stack_address = format!("{}{}", stacks[*p].prefix, id);
             let stack_type = stacks[*p]
                 .template
                 .and_then(|t| t.resource(id))
                 .map_or("AWS::CloudFormation::Stack", |r| r.resource_type.as_str());
-            let stack_node = builder.node(&stack_address, stack_type);
-            if let Some(t) = stack.template {
-                for r in &t.resources {
-                    if let Some(n) = builder.find(&format!("{}{}", stack.prefix, r.logical_id)) {
-                        builder.edge(n, stack_node, EdgeSource::CfnNestedStack);
-                    }
-                }
+            let stack_node = builder.node_owned(prefixed(&stacks[*p].prefix, id), stack_type);
+            for &n in &nodes[i] {
+                builder.edge(n, stack_node, EdgeSource::CfnNestedStack);
             }
         }
     }
     let resolver = Resolver { stacks, children };
+    let mut targets = Vec::new();
     for (si, stack) in stacks.iter().enumerate() {
         let Some(t) = stack.template else { continue };
-        for r in &t.resources {
-            let Some(from) = builder.find(&format!("{}{}", stack.prefix, r.logical_id)) else {
-                continue;
-            };
-            let mut targets = Vec::new();
+        for (ri, r) in t.resources.iter().enumerate() {
+            let from = nodes[si][ri];
+            targets.clear();
             resolver.resolve(si, &r.references, &mut targets, 0);
-            for (address, source) in targets {
-                if let Some(to) = builder.find(&address) {
-                    builder.edge(from, to, source);
-                }
+            for &((ts, tr), source) in &targets {
+                builder.edge(from, nodes[ts][tr], source);
             }
         }
     }
+}
+
+/// `prefix` + `id`, allocated once.
+pub(crate) fn prefixed(prefix: &str, id: &str) -> String {
+    let mut s = String::with_capacity(prefix.len() + id.len());
+    s.push_str(prefix);
+    s.push_str(id);
+    s
 }
 
 struct Resolver<'a, 't> {
@@ -1173,13 +1488,16 @@ struct Resolver<'a, 't> {
     children: HashMap<(usize, &'a str), usize>,
 }
 
+/// A resource of a placed stack: (stack index, resource index in its template).
+type ResourceAt = (usize, usize);
+
 impl Resolver<'_, '_> {
-    /// Addresses (with edge provenance) the references of stack `si` lead to.
+    /// Resources (with edge provenance) the references of stack `si` lead to.
     fn resolve(
         &self,
         si: usize,
         refs: &[Reference],
-        out: &mut Vec<(String, EdgeSource)>,
+        out: &mut Vec<(ResourceAt, EdgeSource)>,
         depth: usize,
     ) {
         // Outputs that read outputs of nested stacks: bounded by the nesting depth.
@@ -1191,8 +1509,9 @@ impl Resolver<'_, '_> {
         for r in refs {
             match r {
                 Reference::Name { target, source } => {
-                    if let Some(res) = t.resource(target) {
-                        let source = if res.resource_type == "AWS::CloudFormation::Stack"
+                    if let Some(ri) = t.resource_index(target) {
+                        let source = if t.resources[ri].resource_type
+                            == "AWS::CloudFormation::Stack"
                             && refs.iter().any(|x| {
                                 matches!(x, Reference::NestedOutput { stack, .. } if stack == target)
                             }) {
@@ -1200,7 +1519,7 @@ impl Resolver<'_, '_> {
                         } else {
                             *source
                         };
-                        out.push((format!("{}{}", stack.prefix, target), source));
+                        out.push(((si, ri), source));
                     }
                 }
                 Reference::NestedOutput { stack: id, output } => {

@@ -60,8 +60,8 @@ use crate::model::{
 };
 use crate::plan::cfn_diff::replacement_strategy_deletes_first;
 use crate::plan::cfn_template::{
-    add_template_graph, parse_template, GraphBuilder, PlacedStack, Reference, Template,
-    UNKNOWN_TYPE,
+    add_template_graph, parse_template_graph, prefixed, GraphBuilder, PlacedStack, Reference,
+    Template, UNKNOWN_TYPE,
 };
 use crate::plan::Source;
 use serde::Deserialize;
@@ -485,7 +485,7 @@ pub fn parse_change_sets(change_sets: &[&Source], templates: &[&Source]) -> Resu
     }
     let parsed_templates: Vec<Template> = template_sources
         .iter()
-        .map(parse_template)
+        .map(parse_template_graph)
         .collect::<Result<_>>()?;
 
     // Link children to parents.
@@ -1148,7 +1148,14 @@ fn add_changes(
     // The action each node of this change set got, by node index: `prefix + id` is one node
     // per logical ID, so a node seen twice is a logical ID listed twice.
     let mut done: Vec<Option<RawAction>> = Vec::new();
-    builder.reserve(doc.change_count());
+    // Room for the changes that are not template resources (those have their node).
+    builder.reserve(match template {
+        Some(t) => doc
+            .changes()
+            .filter(|(_, rc)| t.resource_index(&rc.logical_resource_id).is_none())
+            .count(),
+        None => doc.change_count(),
+    });
     for (page, rc) in doc.changes() {
         let src = doc.sources[page];
         let id = rc.logical_resource_id.as_str();
@@ -1236,14 +1243,6 @@ fn add_changes(
         }
     }
     Ok(())
-}
-
-/// `prefix` + `id`, allocated once.
-fn prefixed(prefix: &str, id: &str) -> String {
-    let mut s = String::with_capacity(prefix.len() + id.len());
-    s.push_str(prefix);
-    s.push_str(id);
-    s
 }
 
 fn convert_change(rc: &RawResourceChange, template: Option<&Template>) -> Change {
