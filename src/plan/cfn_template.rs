@@ -41,38 +41,99 @@ use std::collections::{HashMap, HashSet};
 pub const MAX_DEPTH: usize = 256;
 
 /// A template value; YAML short tags are already rewritten to the long form.
+///
+/// Text is `String`; the change-set reader, which drops each value once its references
+/// are collected, reads JSON with `Cow<str>` text borrowed from the document instead.
 #[derive(Debug, Clone, PartialEq)]
-pub enum TValue {
+pub enum TValue<S = String> {
     Null,
     Bool(bool),
     /// Kept as text: CloudFormation compares most property values as strings.
-    Number(String),
-    String(String),
-    List(Vec<TValue>),
+    Number(S),
+    String(S),
+    List(Vec<TValue<S>>),
     /// Key order as written.
-    Map(Vec<(String, TValue)>),
+    Map(Vec<(S, TValue<S>)>),
 }
 
-impl TValue {
-    pub fn get(&self, key: &str) -> Option<&TValue> {
+impl<S: AsRef<str>> TValue<S> {
+    pub fn get(&self, key: &str) -> Option<&TValue<S>> {
         match self {
-            TValue::Map(m) => m.iter().find(|(k, _)| k == key).map(|(_, v)| v),
+            TValue::Map(m) => m.iter().find(|(k, _)| k.as_ref() == key).map(|(_, v)| v),
             _ => None,
         }
     }
 
     pub fn as_str(&self) -> Option<&str> {
         match self {
-            TValue::String(s) => Some(s),
+            TValue::String(s) => Some(s.as_ref()),
             _ => None,
         }
     }
 
     /// The single `(key, value)` of a one-entry map: how intrinsic functions look.
-    fn intrinsic(&self) -> Option<(&str, &TValue)> {
+    fn intrinsic(&self) -> Option<(&str, &TValue<S>)> {
         match self {
-            TValue::Map(m) if m.len() == 1 => Some((m[0].0.as_str(), &m[0].1)),
+            TValue::Map(m) if m.len() == 1 => Some((m[0].0.as_ref(), &m[0].1)),
             _ => None,
+        }
+    }
+}
+
+/// The text type of a [`TValue`] as read from a document: `String`, or `Cow<str>` borrowing
+/// from the document where it has no escapes.
+pub trait TextOf<'de>: AsRef<str> + Eq + std::hash::Hash + Clone + Sized {
+    fn borrowed(s: &'de str) -> Self;
+    fn copied(s: &str) -> Self;
+    fn owned(s: String) -> Self;
+    fn into_string(self) -> String;
+    /// The same tree with `String` text (free for `String`).
+    fn owned_tree(v: TValue<Self>) -> TValue<String>;
+}
+
+impl<'de> TextOf<'de> for String {
+    fn borrowed(s: &'de str) -> Self {
+        s.to_string()
+    }
+    fn copied(s: &str) -> Self {
+        s.to_string()
+    }
+    fn owned(s: String) -> Self {
+        s
+    }
+    fn into_string(self) -> String {
+        self
+    }
+    fn owned_tree(v: TValue<String>) -> TValue<String> {
+        v
+    }
+}
+
+impl<'de> TextOf<'de> for std::borrow::Cow<'de, str> {
+    fn borrowed(s: &'de str) -> Self {
+        std::borrow::Cow::Borrowed(s)
+    }
+    fn copied(s: &str) -> Self {
+        std::borrow::Cow::Owned(s.to_string())
+    }
+    fn owned(s: String) -> Self {
+        std::borrow::Cow::Owned(s)
+    }
+    fn into_string(self) -> String {
+        self.into_owned()
+    }
+    fn owned_tree(v: TValue<Self>) -> TValue<String> {
+        match v {
+            TValue::Null => TValue::Null,
+            TValue::Bool(b) => TValue::Bool(b),
+            TValue::Number(n) => TValue::Number(n.into_owned()),
+            TValue::String(s) => TValue::String(s.into_owned()),
+            TValue::List(l) => TValue::List(l.into_iter().map(Self::owned_tree).collect()),
+            TValue::Map(m) => TValue::Map(
+                m.into_iter()
+                    .map(|(k, v)| (k.into_owned(), Self::owned_tree(v)))
+                    .collect(),
+            ),
         }
     }
 }
@@ -277,9 +338,16 @@ fn read_template(src: &Source, keep_values: bool) -> Result<Template> {
         // Streamed: every value is read as `parse_value` reads it (the same `TValue`
         // deserializer, in the same order), so errors and their positions are the same;
         // each resource is turned into a `Resource` as soon as it is read.
+        // Kept values are `String` trees; otherwise text is borrowed from the document.
         let mut de = serde_json::Deserializer::from_str(text);
-        serde::de::DeserializeSeed::deserialize(RootSeed(&mut builder), &mut de)
-            .and_then(|()| de.end())
+        let read = if keep_values {
+            let seed = RootSeed::<String>(&mut builder, std::marker::PhantomData);
+            serde::de::DeserializeSeed::deserialize(seed, &mut de)
+        } else {
+            let seed = RootSeed::<std::borrow::Cow<str>>(&mut builder, std::marker::PhantomData);
+            serde::de::DeserializeSeed::deserialize(seed, &mut de)
+        };
+        read.and_then(|()| de.end())
             .map_err(|e| json_error(src, &e))?;
     } else {
         builder.root(parse_value(src)?);
@@ -386,47 +454,95 @@ fn too_deep(src: &Source, depth: usize) -> Result<()> {
     Ok(())
 }
 
-impl<'de> serde::Deserialize<'de> for TValue {
+/// Reads one string as `S` (a map key), borrowing when the deserializer lends it.
+struct TextSeed<S>(std::marker::PhantomData<S>);
+
+impl<'de, S: TextOf<'de>> serde::de::DeserializeSeed<'de> for TextSeed<S> {
+    type Value = S;
+    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> std::result::Result<S, D::Error> {
+        d.deserialize_string(self)
+    }
+}
+
+impl<'de, S: TextOf<'de>> serde::de::Visitor<'de> for TextSeed<S> {
+    type Value = S;
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        // As `String`'s, so messages stay the same.
+        f.write_str("a string")
+    }
+    fn visit_borrowed_str<E: serde::de::Error>(self, v: &'de str) -> std::result::Result<S, E> {
+        Ok(S::borrowed(v))
+    }
+    fn visit_str<E: serde::de::Error>(self, v: &str) -> std::result::Result<S, E> {
+        Ok(S::copied(v))
+    }
+    fn visit_string<E: serde::de::Error>(self, v: String) -> std::result::Result<S, E> {
+        Ok(S::owned(v))
+    }
+    fn visit_bytes<E: serde::de::Error>(self, v: &[u8]) -> std::result::Result<S, E> {
+        match std::str::from_utf8(v) {
+            Ok(s) => Ok(S::copied(s)),
+            Err(_) => Err(E::invalid_value(serde::de::Unexpected::Bytes(v), &self)),
+        }
+    }
+    fn visit_byte_buf<E: serde::de::Error>(self, v: Vec<u8>) -> std::result::Result<S, E> {
+        self.visit_bytes(&v)
+    }
+}
+
+fn next_key<'de, S: TextOf<'de>, A: serde::de::MapAccess<'de>>(
+    map: &mut A,
+) -> std::result::Result<Option<S>, A::Error> {
+    map.next_key_seed(TextSeed(std::marker::PhantomData))
+}
+
+impl<'de, S: TextOf<'de>> serde::Deserialize<'de> for TValue<S> {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = TValue;
+        struct V<S>(std::marker::PhantomData<S>);
+        impl<'de, S: TextOf<'de>> serde::de::Visitor<'de> for V<S> {
+            type Value = TValue<S>;
             fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
                 f.write_str("a template value")
             }
-            fn visit_unit<E: serde::de::Error>(self) -> std::result::Result<TValue, E> {
+            fn visit_unit<E: serde::de::Error>(self) -> std::result::Result<TValue<S>, E> {
                 Ok(TValue::Null)
             }
-            fn visit_bool<E: serde::de::Error>(self, b: bool) -> std::result::Result<TValue, E> {
+            fn visit_bool<E: serde::de::Error>(self, b: bool) -> std::result::Result<TValue<S>, E> {
                 Ok(TValue::Bool(b))
             }
-            fn visit_i64<E: serde::de::Error>(self, n: i64) -> std::result::Result<TValue, E> {
-                Ok(TValue::Number(n.to_string()))
+            fn visit_i64<E: serde::de::Error>(self, n: i64) -> std::result::Result<TValue<S>, E> {
+                Ok(TValue::Number(S::owned(n.to_string())))
             }
-            fn visit_u64<E: serde::de::Error>(self, n: u64) -> std::result::Result<TValue, E> {
-                Ok(TValue::Number(n.to_string()))
+            fn visit_u64<E: serde::de::Error>(self, n: u64) -> std::result::Result<TValue<S>, E> {
+                Ok(TValue::Number(S::owned(n.to_string())))
             }
-            fn visit_f64<E: serde::de::Error>(self, n: f64) -> std::result::Result<TValue, E> {
-                Ok(TValue::Number(
+            fn visit_f64<E: serde::de::Error>(self, n: f64) -> std::result::Result<TValue<S>, E> {
+                Ok(TValue::Number(S::owned(
                     serde_json::Number::from_f64(n)
                         .map_or_else(|| n.to_string(), |x| x.to_string()),
-                ))
+                )))
             }
-            fn visit_str<E: serde::de::Error>(self, v: &str) -> std::result::Result<TValue, E> {
-                Ok(TValue::String(v.to_string()))
+            fn visit_borrowed_str<E: serde::de::Error>(
+                self,
+                v: &'de str,
+            ) -> std::result::Result<TValue<S>, E> {
+                Ok(TValue::String(S::borrowed(v)))
+            }
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> std::result::Result<TValue<S>, E> {
+                Ok(TValue::String(S::copied(v)))
             }
             fn visit_string<E: serde::de::Error>(
                 self,
                 v: String,
-            ) -> std::result::Result<TValue, E> {
-                Ok(TValue::String(v))
+            ) -> std::result::Result<TValue<S>, E> {
+                Ok(TValue::String(S::owned(v)))
             }
             fn visit_seq<A: serde::de::SeqAccess<'de>>(
                 self,
                 mut seq: A,
-            ) -> std::result::Result<TValue, A::Error> {
+            ) -> std::result::Result<TValue<S>, A::Error> {
                 let mut out = Vec::new();
-                while let Some(v) = seq.next_element::<TValue>()? {
+                while let Some(v) = seq.next_element::<TValue<S>>()? {
                     out.push(v);
                 }
                 Ok(TValue::List(out))
@@ -434,30 +550,30 @@ impl<'de> serde::Deserialize<'de> for TValue {
             fn visit_map<A: serde::de::MapAccess<'de>>(
                 self,
                 mut map: A,
-            ) -> std::result::Result<TValue, A::Error> {
-                let mut out: Vec<(String, TValue)> = Vec::new();
+            ) -> std::result::Result<TValue<S>, A::Error> {
+                let mut out: Vec<(S, TValue<S>)> = Vec::new();
                 // Most maps are small: a scan beats hashing every key. Large ones get a set.
-                let mut seen: Option<HashSet<String>> = None;
-                while let Some(k) = map.next_key::<String>()? {
+                let mut seen: Option<HashSet<S>> = None;
+                while let Some(k) = next_key::<S, A>(&mut map)? {
                     let repeated = match &mut seen {
                         Some(set) => !set.insert(k.clone()),
                         None => out.iter().any(|(x, _)| *x == k),
                     };
                     if repeated {
-                        return Err(duplicate_key(&k));
+                        return Err(duplicate_key(k.as_ref()));
                     }
                     if seen.is_none() && out.len() >= 16 {
-                        let mut set: HashSet<String> = out.iter().map(|(x, _)| x.clone()).collect();
+                        let mut set: HashSet<S> = out.iter().map(|(x, _)| x.clone()).collect();
                         set.insert(k.clone());
                         seen = Some(set);
                     }
-                    let v = map.next_value::<TValue>()?;
+                    let v = map.next_value::<TValue<S>>()?;
                     out.push((k, v));
                 }
                 Ok(TValue::Map(out))
             }
         }
-        d.deserialize_any(V)
+        d.deserialize_any(V(std::marker::PhantomData))
     }
 }
 
@@ -653,7 +769,7 @@ impl<'s> TemplateBuilder<'s> {
     }
 
     /// A whole document (YAML).
-    fn root(&mut self, root: TValue) {
+    fn root(&mut self, root: TValue<String>) {
         let TValue::Map(entries) = root else { return };
         for (key, value) in entries {
             if key == "Resources" && self.resources_mapping.is_none() {
@@ -675,7 +791,7 @@ impl<'s> TemplateBuilder<'s> {
     }
 
     /// A top-level section other than `Resources`.
-    fn section(&mut self, key: &str, value: TValue) {
+    fn section<'de, S: TextOf<'de>>(&mut self, key: &str, value: TValue<S>) {
         match key {
             "Transform" => self.transformed = true,
             "Outputs" => {
@@ -691,14 +807,16 @@ impl<'s> TemplateBuilder<'s> {
                         .and_then(|e| e.get("Name"))
                         .map(evaluate_name);
                     self.outputs.push(Output {
-                        name,
+                        name: name.into_string(),
                         references: refs.finish(),
                         export,
                     });
                 }
             }
             "Conditions" | "Mappings" if self.keep_values => {
-                let TValue::Map(entries) = value else { return };
+                let TValue::Map(entries) = S::owned_tree(value) else {
+                    return;
+                };
                 if key == "Conditions" {
                     self.conditions = entries;
                 } else {
@@ -706,7 +824,9 @@ impl<'s> TemplateBuilder<'s> {
                 }
             }
             "Parameters" if self.keep_values => {
-                let TValue::Map(entries) = value else { return };
+                let TValue::Map(entries) = S::owned_tree(value) else {
+                    return;
+                };
                 self.parameter_defaults = entries
                     .into_iter()
                     .map(|(name, def)| {
@@ -731,7 +851,7 @@ impl<'s> TemplateBuilder<'s> {
     }
 
     /// One entry of `Resources`.
-    fn resource(&mut self, logical_id: String, def: TValue) {
+    fn resource<'de, S: TextOf<'de>>(&mut self, logical_id: String, def: TValue<S>) {
         if logical_id.starts_with("Fn::") {
             // `Fn::ForEach::*` (LanguageExtensions) or `Fn::Transform` (AWS::Include):
             // expanded server-side.
@@ -760,7 +880,7 @@ impl<'s> TemplateBuilder<'s> {
             }
         }
         match def.get("DependsOn") {
-            Some(TValue::String(s)) => refs.push_name(s, EdgeSource::CfnDependsOn),
+            Some(TValue::String(s)) => refs.push_name(s.as_ref(), EdgeSource::CfnDependsOn),
             Some(TValue::List(list)) => {
                 for item in list {
                     if let Some(s) = item.as_str() {
@@ -785,7 +905,11 @@ impl<'s> TemplateBuilder<'s> {
             condition: text("Condition"),
             line: self.lines.get(logical_id.as_str()).copied(),
             logical_id: String::new(),
-            definition: if self.keep_values { def } else { TValue::Null },
+            definition: if self.keep_values {
+                S::owned_tree(def)
+            } else {
+                TValue::Null
+            },
         };
         // A later entry with the same ID (only YAML keys `1` and `'1'` can do that)
         // takes the index, as before.
@@ -840,16 +964,16 @@ impl<'s> TemplateBuilder<'s> {
 /// The template document (a JSON object), read section by section into a
 /// [`TemplateBuilder`]. Values are read with [`TValue`]'s deserializer, keys checked for
 /// duplicates with the same message at the same place.
-struct RootSeed<'b, 's>(&'b mut TemplateBuilder<'s>);
+struct RootSeed<'b, 's, S>(&'b mut TemplateBuilder<'s>, std::marker::PhantomData<S>);
 
-impl<'de> serde::de::DeserializeSeed<'de> for RootSeed<'_, '_> {
+impl<'de, S: TextOf<'de>> serde::de::DeserializeSeed<'de> for RootSeed<'_, '_, S> {
     type Value = ();
     fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> std::result::Result<(), D::Error> {
         d.deserialize_any(self)
     }
 }
 
-impl<'de> serde::de::Visitor<'de> for RootSeed<'_, '_> {
+impl<'de, S: TextOf<'de>> serde::de::Visitor<'de> for RootSeed<'_, '_, S> {
     type Value = ();
     fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
         f.write_str("a template value")
@@ -858,16 +982,16 @@ impl<'de> serde::de::Visitor<'de> for RootSeed<'_, '_> {
         self,
         mut map: A,
     ) -> std::result::Result<(), A::Error> {
-        let mut keys: Vec<String> = Vec::new();
-        while let Some(k) = map.next_key::<String>()? {
+        let mut keys: Vec<S> = Vec::new();
+        while let Some(k) = next_key::<S, A>(&mut map)? {
             if keys.contains(&k) {
-                return Err(duplicate_key(&k));
+                return Err(duplicate_key(k.as_ref()));
             }
-            if k == "Resources" {
-                map.next_value_seed(ResourcesSeed(&mut *self.0))?;
+            if k.as_ref() == "Resources" {
+                map.next_value_seed(ResourcesSeed::<S>(&mut *self.0, self.1))?;
             } else {
-                let v = map.next_value::<TValue>()?;
-                self.0.section(&k, v);
+                let v = map.next_value::<TValue<S>>()?;
+                self.0.section(k.as_ref(), v);
             }
             keys.push(k);
         }
@@ -897,30 +1021,30 @@ impl<'de> serde::de::Visitor<'de> for RootSeed<'_, '_> {
         self,
         mut seq: A,
     ) -> std::result::Result<(), A::Error> {
-        while seq.next_element::<TValue>()?.is_some() {}
+        while seq.next_element::<TValue<S>>()?.is_some() {}
         Ok(())
     }
 }
 
 /// The `Resources` value of a streamed template: each resource is read as a [`TValue`] and
 /// handed to the builder, which keeps only what the template needs.
-struct ResourcesSeed<'b, 's>(&'b mut TemplateBuilder<'s>);
+struct ResourcesSeed<'b, 's, S>(&'b mut TemplateBuilder<'s>, std::marker::PhantomData<S>);
 
-impl<'de> serde::de::DeserializeSeed<'de> for ResourcesSeed<'_, '_> {
+impl<'de, S: TextOf<'de>> serde::de::DeserializeSeed<'de> for ResourcesSeed<'_, '_, S> {
     type Value = ();
     fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> std::result::Result<(), D::Error> {
         d.deserialize_any(self)
     }
 }
 
-impl ResourcesSeed<'_, '_> {
+impl<S> ResourcesSeed<'_, '_, S> {
     fn not_a_mapping<E>(self) -> std::result::Result<(), E> {
         self.0.resources_mapping = Some(false);
         Ok(())
     }
 }
 
-impl<'de> serde::de::Visitor<'de> for ResourcesSeed<'_, '_> {
+impl<'de, S: TextOf<'de>> serde::de::Visitor<'de> for ResourcesSeed<'_, '_, S> {
     type Value = ();
     fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
         f.write_str("a template value")
@@ -930,12 +1054,12 @@ impl<'de> serde::de::Visitor<'de> for ResourcesSeed<'_, '_> {
         mut map: A,
     ) -> std::result::Result<(), A::Error> {
         self.0.resources_mapping = Some(true);
-        while let Some(k) = map.next_key::<String>()? {
-            if self.0.has_resource_key(&k) {
-                return Err(duplicate_key(&k));
+        while let Some(k) = next_key::<S, A>(&mut map)? {
+            if self.0.has_resource_key(k.as_ref()) {
+                return Err(duplicate_key(k.as_ref()));
             }
-            let def = map.next_value::<TValue>()?;
-            self.0.resource(k, def);
+            let def = map.next_value::<TValue<S>>()?;
+            self.0.resource(k.into_string(), def);
         }
         Ok(())
     }
@@ -961,7 +1085,7 @@ impl<'de> serde::de::Visitor<'de> for ResourcesSeed<'_, '_> {
         self,
         mut seq: A,
     ) -> std::result::Result<(), A::Error> {
-        while seq.next_element::<TValue>()?.is_some() {}
+        while seq.next_element::<TValue<S>>()?.is_some() {}
         self.not_a_mapping()
     }
 }
@@ -1027,7 +1151,7 @@ impl Template {
 }
 
 /// File names a nested stack's `TemplateURL` or CDK asset metadata points at.
-fn stack_template_hints(def: &TValue) -> Vec<String> {
+fn stack_template_hints<S: AsRef<str>>(def: &TValue<S>) -> Vec<String> {
     let mut hints = Vec::new();
     if let Some(url) = def.get("Properties").and_then(|p| p.get("TemplateURL")) {
         let name = evaluate_name(url);
@@ -1040,20 +1164,20 @@ fn stack_template_hints(def: &TValue) -> Vec<String> {
         }
     }
     if let Some(TValue::String(p)) = def.get("Metadata").and_then(|m| m.get("aws:asset:path")) {
-        hints.push(file_name(p).to_string());
+        hints.push(file_name(p.as_ref()).to_string());
     }
     hints
 }
 
 /// Evaluate a name (export name, template URL) as far as possible without deploying.
-pub fn evaluate_name(v: &TValue) -> ExportName {
+pub fn evaluate_name<S: AsRef<str>>(v: &TValue<S>) -> ExportName {
     match v {
-        TValue::String(s) => ExportName::literal(s),
-        TValue::Number(n) => ExportName::literal(n),
+        TValue::String(s) => ExportName::literal(s.as_ref()),
+        TValue::Number(n) => ExportName::literal(n.as_ref()),
         _ => match v.intrinsic() {
             Some(("Fn::Sub", arg)) => {
                 let text = match arg {
-                    TValue::String(s) => Some(s.as_str()),
+                    TValue::String(s) => Some(s.as_ref()),
                     TValue::List(l) => l.first().and_then(TValue::as_str),
                     _ => None,
                 };
@@ -1077,7 +1201,7 @@ pub fn evaluate_name(v: &TValue) -> ExportName {
                         let mut name = ExportName::default();
                         for (i, item) in items.iter().enumerate() {
                             if i > 0 {
-                                name.push_literal(delim);
+                                name.push_literal(delim.as_ref());
                             }
                             name.append(&evaluate_name(item));
                         }
@@ -1182,7 +1306,7 @@ impl RefCollector {
 
     /// Collect references below `v`. `shadowed` are `Fn::Sub` map variables in scope.
     /// Depth is bounded by the parser ([`MAX_DEPTH`]).
-    fn walk(&mut self, v: &TValue, shadowed: &[&str], depth: usize) {
+    fn walk<S: AsRef<str>>(&mut self, v: &TValue<S>, shadowed: &[&str], depth: usize) {
         if depth > MAX_DEPTH {
             return;
         }
@@ -1207,11 +1331,17 @@ impl RefCollector {
     }
 
     /// Handle one intrinsic; false when `key` is not one that needs special treatment.
-    fn intrinsic(&mut self, key: &str, arg: &TValue, shadowed: &[&str], depth: usize) -> bool {
+    fn intrinsic<S: AsRef<str>>(
+        &mut self,
+        key: &str,
+        arg: &TValue<S>,
+        shadowed: &[&str],
+        depth: usize,
+    ) -> bool {
         match key {
             "Ref" => {
                 match arg {
-                    TValue::String(name) => self.push_name(name, EdgeSource::CfnRef),
+                    TValue::String(name) => self.push_name(name.as_ref(), EdgeSource::CfnRef),
                     other => self.walk(other, shadowed, depth + 1),
                 }
                 true
@@ -1219,6 +1349,7 @@ impl RefCollector {
             "Fn::GetAtt" => {
                 match arg {
                     TValue::String(s) => {
+                        let s = s.as_ref();
                         let (res, attr) = s.split_once('.').unwrap_or((s, ""));
                         self.push_get_att(res, attr, EdgeSource::CfnGetAtt);
                     }
@@ -1237,17 +1368,17 @@ impl RefCollector {
             }
             "Fn::Sub" => {
                 match arg {
-                    TValue::String(s) => self.sub(s, shadowed),
+                    TValue::String(s) => self.sub(s.as_ref(), shadowed),
                     TValue::List(l) => {
                         let mut names: Vec<&str> = shadowed.to_vec();
                         if let Some(TValue::Map(vars)) = l.get(1) {
                             for (name, value) in vars {
-                                names.push(name);
+                                names.push(name.as_ref());
                                 self.walk(value, shadowed, depth + 1);
                             }
                         }
                         match l.first() {
-                            Some(TValue::String(s)) => self.sub(s, &names),
+                            Some(TValue::String(s)) => self.sub(s.as_ref(), &names),
                             Some(other) => self.walk(other, shadowed, depth + 1),
                             None => {}
                         }
@@ -1297,7 +1428,7 @@ impl RefCollector {
 }
 
 /// Every reference below `v` (a property value, an output value).
-pub fn references_in(v: &TValue) -> Vec<Reference> {
+pub fn references_in<S: AsRef<str>>(v: &TValue<S>) -> Vec<Reference> {
     let mut c = RefCollector::default();
     c.walk(v, &[], 0);
     c.finish()
