@@ -33,6 +33,7 @@
 //! * Templates are internal inputs: their values never reach the model, only names.
 
 use crate::error::{Error, Located, Result};
+use crate::id_hash::IdMap;
 use crate::model::{Edge, EdgeSource, Node, Plan};
 use crate::plan::Source;
 use std::collections::{HashMap, HashSet};
@@ -1435,17 +1436,50 @@ pub fn references_in<S: AsRef<str>>(v: &TValue<S>) -> Vec<Reference> {
 }
 
 /// Builds the node and edge lists of one plan, addressing nodes by string.
+///
+/// Addresses are indexed by their keyed hash (SipHash with a per-process random key, as
+/// `HashMap`'s, so inputs cannot aim collisions) and compared with the node's own address:
+/// no second copy of every address, and `prefix` + `id` is looked up without building it.
 #[derive(Debug, Default)]
 pub struct GraphBuilder {
     pub nodes: Vec<Node>,
-    index: HashMap<String, u32>,
+    hasher: std::hash::RandomState,
+    /// Address hash → the last node created with that hash.
+    index: IdMap<u64, u32>,
+    /// Node → the previous node with the same address hash (almost always empty).
+    collisions: IdMap<u32, u32>,
     /// Deduplicated (and sorted) once, in [`GraphBuilder::finish_into`].
     edges: Vec<Edge>,
 }
 
 impl GraphBuilder {
     pub fn find(&self, address: &str) -> Option<u32> {
-        self.index.get(address).copied()
+        self.find_at("", address)
+    }
+
+    /// The node at `prefix` + `id`.
+    pub(crate) fn find_at(&self, prefix: &str, id: &str) -> Option<u32> {
+        self.lookup(self.hash_of(prefix, id), prefix, id)
+    }
+
+    fn hash_of(&self, prefix: &str, id: &str) -> u64 {
+        use std::hash::{BuildHasher, Hasher};
+        let mut h = self.hasher.build_hasher();
+        h.write(prefix.as_bytes());
+        h.write(id.as_bytes());
+        h.write_u8(0xff);
+        h.finish()
+    }
+
+    fn lookup(&self, hash: u64, prefix: &str, id: &str) -> Option<u32> {
+        let mut i = *self.index.get(&hash)?;
+        loop {
+            let a = &self.nodes.get(i as usize)?.address;
+            if a.len() == prefix.len() + id.len() && a.starts_with(prefix) && a.ends_with(id) {
+                return Some(i);
+            }
+            i = *self.collisions.get(&i)?;
+        }
     }
 
     /// Room for `additional` more nodes (exactly: a plan holds its nodes to the end).
@@ -1456,41 +1490,52 @@ impl GraphBuilder {
 
     /// The node at `address`, created unchanged if new. A known type replaces `unknown`.
     pub fn node(&mut self, address: &str, resource_type: &str) -> u32 {
-        if let Some(&i) = self.index.get(address) {
-            self.refine_type(i, resource_type);
-            return i;
-        }
-        self.node_untyped(address.to_string(), resource_type)
+        self.node_at("", address, resource_type)
     }
 
     /// [`GraphBuilder::node`] for an address already built as a `String`.
     pub fn node_owned(&mut self, address: String, resource_type: &str) -> u32 {
-        let i = self.node_untyped(address, resource_type);
+        let hash = self.hash_of("", &address);
+        let i = match self.lookup(hash, "", &address) {
+            Some(i) => i,
+            None => self.push_node(hash, address, resource_type),
+        };
         self.refine_type(i, resource_type);
         i
     }
 
-    /// The node at `address`; created with `resource_type` if new, an existing one is left
-    /// as it is (see [`GraphBuilder::refine_type`]).
-    pub(crate) fn node_untyped(&mut self, address: String, resource_type: &str) -> u32 {
-        use std::collections::hash_map::Entry;
-        match self.index.entry(address) {
-            Entry::Occupied(e) => *e.get(),
-            Entry::Vacant(e) => {
-                let i = self.nodes.len() as u32;
-                self.nodes.push(Node {
-                    address: e.key().clone(),
-                    deposed: None,
-                    resource_type: resource_type.to_string(),
-                    mode: crate::model::Mode::Managed,
-                    provider: provider_of(resource_type),
-                    change: None,
-                    source: None,
-                });
-                e.insert(i);
-                i
-            }
+    /// [`GraphBuilder::node`] at `prefix` + `id`.
+    pub(crate) fn node_at(&mut self, prefix: &str, id: &str, resource_type: &str) -> u32 {
+        let i = self.node_untyped(prefix, id, resource_type);
+        self.refine_type(i, resource_type);
+        i
+    }
+
+    /// The node at `prefix` + `id`; created with `resource_type` if new, an existing one is
+    /// left as it is (see [`GraphBuilder::refine_type`]).
+    pub(crate) fn node_untyped(&mut self, prefix: &str, id: &str, resource_type: &str) -> u32 {
+        let hash = self.hash_of(prefix, id);
+        match self.lookup(hash, prefix, id) {
+            Some(i) => i,
+            None => self.push_node(hash, prefixed(prefix, id), resource_type),
         }
+    }
+
+    fn push_node(&mut self, hash: u64, address: String, resource_type: &str) -> u32 {
+        let i = self.nodes.len() as u32;
+        self.nodes.push(Node {
+            address,
+            deposed: None,
+            resource_type: resource_type.to_string(),
+            mode: crate::model::Mode::Managed,
+            provider: provider_of(resource_type),
+            change: None,
+            source: None,
+        });
+        if let Some(previous) = self.index.insert(hash, i) {
+            self.collisions.insert(i, previous);
+        }
+        i
     }
 
     /// A known type replaces `unknown` on node `i`.
@@ -1565,7 +1610,7 @@ pub fn add_template_graph(builder: &mut GraphBuilder, stacks: &[PlacedStack<'_>]
         };
         let mut ids = Vec::with_capacity(t.resources.len());
         for r in &t.resources {
-            let i = builder.node_owned(prefixed(&stack.prefix, &r.logical_id), &r.resource_type);
+            let i = builder.node_at(&stack.prefix, &r.logical_id, &r.resource_type);
             if let Some(line) = r.line {
                 builder.nodes[i as usize].source = Some(crate::model::SourceLocation {
                     path: t.path.clone(),
@@ -1585,7 +1630,7 @@ pub fn add_template_graph(builder: &mut GraphBuilder, stacks: &[PlacedStack<'_>]
                 .template
                 .and_then(|t| t.resource(id))
                 .map_or("AWS::CloudFormation::Stack", |r| r.resource_type.as_str());
-            let stack_node = builder.node_owned(prefixed(&stacks[*p].prefix, id), stack_type);
+            let stack_node = builder.node_at(&stacks[*p].prefix, id, stack_type);
             for &n in &nodes[i] {
                 builder.edge(n, stack_node, EdgeSource::CfnNestedStack);
             }
@@ -1741,6 +1786,32 @@ mod tests {
                 },
             ]
         );
+    }
+}
+
+#[cfg(test)]
+mod graph_builder_tests {
+    use super::*;
+
+    /// Two addresses with the same hash (forced here; SipHash with a random key makes it
+    /// practically impossible) are still two nodes, each found again.
+    #[test]
+    fn colliding_addresses_stay_apart() {
+        let mut b = GraphBuilder::default();
+        let a = b.node("Parent/A", "AWS::S3::Bucket");
+        let hash_b = b.hash_of("Parent/", "B");
+        b.index.insert(hash_b, a); // "B" now collides with "A"
+        let node_b = b.node_at("Parent/", "B", UNKNOWN_TYPE);
+        assert_ne!(a, node_b);
+        assert_eq!(b.find("Parent/B"), Some(node_b));
+        assert_eq!(b.find_at("Parent/", "A"), Some(a));
+        assert_eq!(b.node("Parent/B", "AWS::SQS::Queue"), node_b);
+        assert_eq!(b.nodes[node_b as usize].resource_type, "AWS::SQS::Queue");
+        assert_eq!(b.nodes[node_b as usize].address, "Parent/B");
+        b.index.insert(hash_b, a); // a chain that ends without the address
+        assert_eq!(b.find("Parent/B"), None);
+        assert_eq!(b.find("Parent/C"), None);
+        assert_eq!(b.nodes.len(), 2);
     }
 }
 

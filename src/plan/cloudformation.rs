@@ -60,8 +60,8 @@ use crate::model::{
 };
 use crate::plan::cfn_diff::replacement_strategy_deletes_first;
 use crate::plan::cfn_template::{
-    add_template_graph, parse_template_graph, prefixed, GraphBuilder, PlacedStack, Reference,
-    Template, UNKNOWN_TYPE,
+    add_template_graph, parse_template_graph, GraphBuilder, PlacedStack, Reference, Template,
+    UNKNOWN_TYPE,
 };
 use crate::plan::Source;
 use serde::Deserialize;
@@ -752,8 +752,9 @@ pub fn find_templates_beside(change_set_path: &str) -> Result<Vec<Source>> {
 }
 
 fn read_if_exists(path: &Path) -> Result<Option<Source>> {
-    match std::fs::read(path) {
-        Ok(bytes) => Ok(Some(Source::from_bytes(&path.to_string_lossy(), bytes)?)),
+    // Mapped like the inputs named on the command line: no heap copy of the template.
+    match crate::plan::InputBytes::read_file(path) {
+        Ok(bytes) => Ok(Some(Source::from_input(&path.to_string_lossy(), bytes)?)),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
         Err(source) => Err(Error::Io {
             path: path.to_string_lossy().into_owned(),
@@ -1066,13 +1067,9 @@ fn build_plan(
         add_changes(&mut plan, &mut builder, slot, doc, templates, docs)?;
         // Resources of a nested change set depend on their stack resource.
         if let Some((pi, id)) = &slot.parent {
-            let stack = builder.node(
-                &format!("{}{}", slots[*pi].prefix, id),
-                "AWS::CloudFormation::Stack",
-            );
+            let stack = builder.node_at(&slots[*pi].prefix, id, "AWS::CloudFormation::Stack");
             for (_, rc) in doc.changes() {
-                if let Some(n) = builder.find(&format!("{}{}", slot.prefix, rc.logical_resource_id))
-                {
+                if let Some(n) = builder.find_at(&slot.prefix, &rc.logical_resource_id) {
                     builder.edge(n, stack, EdgeSource::CfnNestedStack);
                 }
             }
@@ -1159,7 +1156,7 @@ fn add_changes(
     for (page, rc) in doc.changes() {
         let src = doc.sources[page];
         let id = rc.logical_resource_id.as_str();
-        let node = builder.node_untyped(prefixed(&slot.prefix, id), &rc.resource_type);
+        let node = builder.node_untyped(&slot.prefix, id, &rc.resource_type);
         let ni = node as usize;
         if done.len() <= ni {
             done.resize(builder.nodes.len().max(ni + 1), None);
@@ -1209,7 +1206,7 @@ fn add_changes(
                     .contains(target)
             {
                 let ty = known.map_or(UNKNOWN_TYPE, |r| r.resource_type.as_str());
-                let to = builder.node_owned(prefixed(&slot.prefix, target), ty);
+                let to = builder.node_at(&slot.prefix, target, ty);
                 builder.edge(node, to, EdgeSource::CfnCausingEntity);
             }
         }
