@@ -17,7 +17,12 @@
 //! cargo bench --bench analyze                                  # 1k, 10k, 50k, 100k
 //! cargo bench --bench analyze -- --quick                       # 1k and 10k, one run
 //! cargo bench --bench analyze -- --sizes 1000,10000 --runs 3 --scenarios typical --cfn 0 --dom
+//! cargo bench --bench analyze -- --sizes 0 --cfn 10000 --cfn-template  # + cfn+template row
 //! ```
+//! `--cfn-template` adds a `cfn+template` row: the same change set with the deployed template
+//! written beside it (`cfn-N.template.json`, found by the CLI's discovery). Its file MB and
+//! peak/file count both files; its baseline is the change-set baseline plus a typed parse of
+//! the template's `Resources` (logical ID and `Type` of each), labelled `cfn+template`.
 //! Results are printed as a table and appended as JSON lines to `target/bench-results.jsonl`.
 //! Harness = false, so `cargo test` never runs it.
 
@@ -194,6 +199,51 @@ struct CfnResourceChange<'a> {
     logical_resource_id: Cow<'a, str>,
 }
 
+/// Baseline for a template (`cfn+template` row): logical ID and `Type` of every resource.
+#[derive(Deserialize)]
+struct CfnTemplate<'a> {
+    #[serde(rename = "Resources", borrow, deserialize_with = "resource_list")]
+    resources: Vec<(Cow<'a, str>, CfnTemplateResource<'a>)>,
+}
+
+#[derive(Deserialize)]
+struct CfnTemplateResource<'a> {
+    #[serde(rename = "Type", borrow)]
+    resource_type: Cow<'a, str>,
+}
+
+/// The `Resources` map as a list, in order (no hashing: the floor, not a lookup table).
+fn resource_list<'de, D: serde::Deserializer<'de>>(
+    d: D,
+) -> Result<Vec<(Cow<'de, str>, CfnTemplateResource<'de>)>, D::Error> {
+    struct V;
+    impl<'de> serde::de::Visitor<'de> for V {
+        type Value = Vec<(Cow<'de, str>, CfnTemplateResource<'de>)>;
+        fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+            f.write_str("a map of resources")
+        }
+        fn visit_map<A: serde::de::MapAccess<'de>>(
+            self,
+            mut m: A,
+        ) -> Result<Self::Value, A::Error> {
+            let mut out = Vec::new();
+            while let Some(k) = m.next_key::<&'de str>()? {
+                out.push((Cow::Borrowed(k), m.next_value()?));
+            }
+            Ok(out)
+        }
+    }
+    d.deserialize_map(V)
+}
+
+fn baseline_template_parse(bytes: &[u8]) -> Result<usize, serde_json::Error> {
+    let t: CfnTemplate = serde_json::from_slice(bytes)?;
+    Ok(t.resources
+        .iter()
+        .map(|(id, r)| id.len() + r.resource_type.len())
+        .sum())
+}
+
 fn baseline_parse(bytes: &[u8], cloudformation: bool) -> Result<usize, serde_json::Error> {
     if cloudformation {
         let cs: CfnChangeSet = serde_json::from_slice(bytes)?;
@@ -255,6 +305,26 @@ fn run_baseline(path: &Path, cloudformation: bool) -> Result<Sample, Box<dyn Err
     })
 }
 
+/// The `cfn+template` baseline: change set and template read and parsed, one after the other.
+fn run_baseline_with_template(path: &Path, template: &Path) -> Result<Sample, Box<dyn Error>> {
+    let mark = heap_mark();
+    let t0 = Instant::now();
+    let bytes = fs::read(path)?;
+    let tbytes = fs::read(template)?;
+    let read_secs = t0.elapsed().as_secs_f64();
+    let n = baseline_parse(&bytes, true)? + baseline_template_parse(&tbytes)?;
+    let secs = t0.elapsed().as_secs_f64();
+    std::hint::black_box(n);
+    drop(bytes);
+    drop(tbytes);
+    Ok(Sample {
+        secs,
+        read_secs,
+        load_secs: read_secs,
+        peak: heap_peak_since(mark),
+    })
+}
+
 fn run_dom(path: &Path) -> Result<Sample, Box<dyn Error>> {
     let mark = heap_mark();
     let t0 = Instant::now();
@@ -274,6 +344,16 @@ fn run_dom(path: &Path) -> Result<Sample, Box<dyn Error>> {
 
 /// One full run; `Err(message)` when planguard refused the input (reported, not fatal).
 fn run_full(path: &Path) -> Result<(Sample, Result<usize, String>), Box<dyn Error>> {
+    run_full_with(path, 0)
+}
+
+/// [`run_full`]; `mapped_beside` bytes of files planguard maps by itself (a template found
+/// beside the change set) count toward the peak like the mapped input (during analysis:
+/// the parser releases them when it returns).
+fn run_full_with(
+    path: &Path,
+    mapped_beside: usize,
+) -> Result<(Sample, Result<usize, String>), Box<dyn Error>> {
     let mark = heap_mark();
     let t0 = Instant::now();
     // As the CLI reads: a regular file is mapped, not copied to the heap.
@@ -287,6 +367,7 @@ fn run_full(path: &Path) -> Result<(Sample, Result<usize, String>), Box<dyn Erro
     };
     let src = Source::from_input(&path.display().to_string(), bytes).map_err(|e| e.to_string())?;
     let load_secs = t0.elapsed().as_secs_f64();
+    let mapped = mapped + mapped_beside;
     let result = full_analysis(src, mapped, mark).map_err(|e| e.to_string());
     let secs = t0.elapsed().as_secs_f64();
     std::hint::black_box(&result);
@@ -312,6 +393,7 @@ struct Args {
     sizes: Vec<usize>,
     scenarios: Vec<Scenario>,
     cfn_changes: usize,
+    cfn_template: bool,
     runs: Option<usize>,
     dom: bool,
     seed: u64,
@@ -322,6 +404,7 @@ fn parse_args() -> Result<Args, Box<dyn Error>> {
         sizes: vec![1_000, 10_000, 50_000, 100_000],
         scenarios: Scenario::ALL.to_vec(),
         cfn_changes: 10_000,
+        cfn_template: false,
         runs: None,
         dom: false,
         seed: 42,
@@ -340,6 +423,7 @@ fn parse_args() -> Result<Args, Box<dyn Error>> {
                 a.sizes = value()?
                     .split(',')
                     .map(|s| s.trim().parse::<usize>())
+                    .filter(|n| !matches!(n, Ok(0)))
                     .collect::<Result<_, _>>()?;
                 explicit_sizes = true;
             }
@@ -352,12 +436,14 @@ fn parse_args() -> Result<Args, Box<dyn Error>> {
                     .collect::<Result<_, _>>()?;
             }
             "--cfn" => a.cfn_changes = value()?.parse()?,
+            "--cfn-template" => a.cfn_template = true,
             "--runs" => a.runs = Some(value()?.parse()?),
             "--seed" => a.seed = value()?.parse()?,
             "-h" | "--help" => {
                 println!(
                     "cargo bench --bench analyze -- [--quick] [--sizes 1000,10000] \
-                     [--scenarios typical,mass-replace] [--cfn CHANGES|0] [--runs N] [--dom] [--seed N]"
+                     [--scenarios typical,mass-replace] [--cfn CHANGES|0] [--cfn-template] [--runs N] \
+                     [--dom] [--seed N]"
                 );
                 std::process::exit(0);
             }
@@ -432,6 +518,26 @@ fn measure(
         None
     };
     Ok((best(&base), best(&full), dom, outcome))
+}
+
+/// [`measure`] for the `cfn+template` row (no DOM run).
+fn measure_with_template(
+    path: &Path,
+    template: &Path,
+    runs: usize,
+) -> Result<Measured, Box<dyn Error>> {
+    let template_bytes = usize::try_from(fs::metadata(template)?.len())?;
+    run_baseline_with_template(path, template)?;
+    let mut base = Vec::new();
+    let mut full = Vec::new();
+    let mut outcome = Ok(0);
+    for _ in 0..runs {
+        base.push(run_baseline_with_template(path, template)?);
+        let (s, o) = run_full_with(path, template_bytes)?;
+        full.push(s);
+        outcome = o;
+    }
+    Ok((best(&base), best(&full), None, outcome))
 }
 
 const MB: f64 = 1_000_000.0;
@@ -634,6 +740,50 @@ fn main() -> Result<(), Box<dyn Error>> {
             row.baseline.peak as f64 / MB
         );
         fs::remove_file(&path)?;
+    }
+    if args.cfn_template && args.cfn_changes > 0 {
+        let size = args.cfn_changes;
+        let path = dir.path().join(format!("cfn-{size}.json"));
+        // Beside the change set, where the CLI looks for it (`<stem>.template.json`).
+        let template = dir.path().join(format!("cfn-{size}.template.json"));
+        let opts = CfnOptions {
+            changes: size,
+            seed: args.seed,
+        };
+        let gen_start = Instant::now();
+        let mut stats = {
+            let mut w = BufWriter::with_capacity(1 << 20, File::create(&path)?);
+            generate::write_cfn_change_set(&mut w, &opts)?
+        };
+        let template_bytes = {
+            let mut w = BufWriter::with_capacity(1 << 20, File::create(&template)?);
+            generate::write_cfn_template(&mut w, &opts)?
+        };
+        // Both files are the input: file MB and peak/file count them together.
+        stats.bytes += template_bytes;
+        let gen_secs = gen_start.elapsed().as_secs_f64();
+        let runs = runs_for(stats.bytes, args.runs);
+        let (baseline, full, dom, outcome) = measure_with_template(&path, &template, runs)?;
+        let row = Row {
+            label: format!("{size}"),
+            scenario: "cfn+template",
+            format: "cloudformation",
+            stats,
+            runs,
+            baseline,
+            full,
+            dom,
+            outcome,
+        };
+        print_row(&row);
+        writeln!(results, "{}", json_line(&row, ts))?;
+        eprintln!(
+            "         (generated in {gen_secs:.2} s; template {:.1} MB; baseline peak {:.1} MB)",
+            template_bytes as f64 / MB,
+            row.baseline.peak as f64 / MB
+        );
+        fs::remove_file(&path)?;
+        fs::remove_file(&template)?;
     }
     println!("results appended to {}", results_path.display());
     Ok(())
