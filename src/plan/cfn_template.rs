@@ -371,7 +371,7 @@ pub fn parse_value(src: &Source) -> Result<TValue> {
         Ok(v)
     } else {
         let v: serde_yaml::Value = serde_yaml::from_str(text).map_err(|e| yaml_error(src, &e))?;
-        from_yaml(src, &v, 0, &mut budget)
+        from_yaml(src, v, 0, &mut budget)
     }
 }
 
@@ -578,9 +578,11 @@ impl<'de, S: TextOf<'de>> serde::Deserialize<'de> for TValue<S> {
     }
 }
 
+/// The YAML tree as a [`TValue`], taken apart as it is converted (strings are moved, not
+/// copied, and each part is freed once converted).
 fn from_yaml(
     src: &Source,
-    v: &serde_yaml::Value,
+    v: serde_yaml::Value,
     depth: usize,
     budget: &mut NodeBudget,
 ) -> Result<TValue> {
@@ -589,11 +591,11 @@ fn from_yaml(
     budget.take(src)?;
     Ok(match v {
         Y::Null => TValue::Null,
-        Y::Bool(b) => TValue::Bool(*b),
+        Y::Bool(b) => TValue::Bool(b),
         Y::Number(n) => TValue::Number(n.to_string()),
-        Y::String(s) => TValue::String(s.clone()),
+        Y::String(s) => TValue::String(s),
         Y::Sequence(a) => TValue::List(
-            a.iter()
+            a.into_iter()
                 .map(|x| from_yaml(src, x, depth + 1, budget))
                 .collect::<Result<_>>()?,
         ),
@@ -601,7 +603,7 @@ fn from_yaml(
             let mut out = Vec::with_capacity(m.len());
             for (k, x) in m {
                 let key = match k {
-                    Y::String(s) => s.clone(),
+                    Y::String(s) => s,
                     Y::Number(n) => n.to_string(),
                     Y::Bool(b) => b.to_string(),
                     Y::Null => "null".to_string(),
@@ -645,7 +647,7 @@ fn from_yaml(
                     ));
                 }
             };
-            let inner = from_yaml(src, &tagged.value, depth + 1, budget)?;
+            let inner = from_yaml(src, tagged.value, depth + 1, budget)?;
             TValue::Map(vec![(long, inner)])
         }
     })
