@@ -277,14 +277,34 @@ impl<'a> Prefetch<'a> {
 
 fn speculate(text: &str) -> Option<Speculated<'_>> {
     const KEY: &str = "\"prior_state\"";
-    // SIMD search from the end: the key sits before the ~150 MB value it names.
-    let at = memchr::memmem::rfind(text.as_bytes(), KEY.as_bytes())?;
+    let at = last_occurrence(text.as_bytes(), KEY.as_bytes())?;
     let bytes = text.as_bytes();
     let colon = skip_ws(bytes, at + KEY.len());
     if bytes.get(colon) != Some(&b':') {
         return None;
     }
     Some(speculate_at(text, skip_ws(bytes, colon + 1)))
+}
+
+/// Where `needle` last occurs in `hay`. The key sits before the ~150 MB value it names, so
+/// this scans most of that value: forward SIMD search over windows taken from the end is
+/// several times faster than a reverse search (which memchr does not vectorise).
+fn last_occurrence(hay: &[u8], needle: &[u8]) -> Option<usize> {
+    const WINDOW: usize = 8 << 20;
+    let finder = memchr::memmem::Finder::new(needle);
+    let mut end = hay.len();
+    loop {
+        let start = end.saturating_sub(WINDOW);
+        // Matches starting at `end` or later were seen in the previous window.
+        let window = &hay[start..(end + needle.len()).saturating_sub(1).min(hay.len())];
+        if let Some(last) = finder.find_iter(window).last() {
+            return Some(start + last);
+        }
+        if start == 0 {
+            return None;
+        }
+        end = start;
+    }
 }
 
 fn skip_ws(bytes: &[u8], mut at: usize) -> usize {
@@ -1249,6 +1269,22 @@ mod tests {
                 r#"{{"format_version":"1.2","resource_changes":[{{"address":"aws_s3_bucket.b","mode":"managed","type":"aws_s3_bucket","name":"b","change":{{"actions":["delete","create"]}}}}],"prior_state":{prior_state},{tail}"#
             ),
         )
+    }
+
+    #[test]
+    fn last_occurrence_finds_the_last_match_across_windows() {
+        let mut hay = vec![b'x'; (8 << 20) * 2 + 100];
+        let needle = b"\"prior_state\"";
+        assert_eq!(last_occurrence(&hay, needle), None);
+        for at in [0, 5, (8 << 20) - 3, (8 << 20) + 7] {
+            hay[at..at + needle.len()].copy_from_slice(needle);
+            assert_eq!(last_occurrence(&hay, needle), Some(at), "match at {at}");
+        }
+        // A match straddling a window boundary (seen from the end) is found.
+        let at = hay.len() - (8 << 20) - 5;
+        hay[at..at + needle.len()].copy_from_slice(needle);
+        assert_eq!(last_occurrence(&hay, needle), Some(at));
+        assert_eq!(last_occurrence(b"ab", needle), None);
     }
 
     #[test]

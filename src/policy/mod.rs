@@ -362,12 +362,20 @@ struct TypeIds(Vec<u32>);
 impl TypeIds {
     fn new(a: &Analysis) -> TypeIds {
         let mut ids: std::collections::HashMap<&str, u32> = std::collections::HashMap::new();
+        // Neighbouring nodes mostly share a type: compare with the last one before hashing.
+        let mut last: Option<(&str, u32)> = None;
         TypeIds(
             a.nodes
                 .iter()
                 .map(|n| {
+                    let t = n.resource_type.as_str();
+                    if let Some((_, id)) = last.filter(|(lt, _)| *lt == t) {
+                        return id;
+                    }
                     let next = ids.len() as u32;
-                    *ids.entry(n.resource_type.as_str()).or_insert(next)
+                    let id = *ids.entry(t).or_insert(next);
+                    last = Some((t, id));
+                    id
                 })
                 .collect(),
         )
