@@ -121,7 +121,15 @@ fn heap_peak_since(mark: usize) -> usize {
 /// CLI releases it, policy with the built-in rules and the JSON report streamed into a
 /// counting sink. Returns the report's size (so the work cannot be optimised away) and the
 /// peak memory: the larger of (heap + mapped input) during analysis and heap afterwards.
-fn full_analysis(src: Source, mapped: usize, mark: usize) -> planguard::Result<(usize, usize)> {
+/// The analysis and evaluation are handed back so the caller frees them after the clock
+/// stops: `check` exits without freeing them either.
+type Kept = (planguard::Analysis, planguard::policy::Evaluation);
+
+fn full_analysis(
+    src: Source,
+    mapped: usize,
+    mark: usize,
+) -> planguard::Result<(usize, usize, Kept)> {
     let analysis = planguard::analyze(std::slice::from_ref(&src), &[])?;
     let analysis_peak = heap_peak_since(mark) + mapped;
     drop(src);
@@ -137,7 +145,11 @@ fn full_analysis(src: Source, mapped: usize, mark: usize) -> planguard::Result<(
         path: "<report>".into(),
         source: e,
     })?;
-    Ok((sink.0, analysis_peak.max(heap_peak_since(mark))))
+    Ok((
+        sink.0,
+        analysis_peak.max(heap_peak_since(mark)),
+        (analysis, evaluation),
+    ))
 }
 
 /// Counts the bytes of the report without keeping them.
@@ -372,7 +384,10 @@ fn run_full_with(
     let secs = t0.elapsed().as_secs_f64();
     std::hint::black_box(&result);
     let (outcome, peak) = match result {
-        Ok((bytes, peak)) => (Ok(bytes), peak),
+        Ok((bytes, peak, kept)) => {
+            drop(kept);
+            (Ok(bytes), peak)
+        }
         Err(e) => (Err(e), heap_peak_since(mark) + mapped),
     };
     Ok((

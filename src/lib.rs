@@ -27,8 +27,10 @@ pub use analysis::Analysis;
 pub fn analyze(sources: &[plan::Source], templates: &[plan::Source]) -> Result<Analysis> {
     // The second core: section prefetches first (the main parse will wait for them), then
     // the hashes the report needs.
+    // The analysis runs while the hashing may still be going on; the hashes are filled in
+    // when both are done.
     let prefetch = plan::background_work(sources);
-    let plans = std::thread::scope(|scope| {
+    let mut analysis = std::thread::scope(|scope| {
         scope.spawn(|| {
             for p in prefetch.iter().flatten() {
                 p.run();
@@ -37,9 +39,10 @@ pub fn analyze(sources: &[plan::Source], templates: &[plan::Source]) -> Result<A
                 s.sha256();
             }
         });
-        plan::parse_all_with(sources, templates, &prefetch)
+        plan::parse_all_with(sources, templates, &prefetch).map(analysis::analyze_plans)
     })?;
-    Ok(analysis::analyze_plans(plans))
+    plan::fill_hashes(&mut analysis.inputs, sources);
+    Ok(analysis)
 }
 pub mod policy;
 pub mod report;

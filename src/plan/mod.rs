@@ -345,7 +345,21 @@ fn wrapped_json_start(text: &str) -> Option<usize> {
 /// together are merged (pages) and linked (nested stacks) by their parser; `templates` are
 /// CloudFormation templates named with `--template`.
 pub fn parse_all(sources: &[Source], templates: &[Source]) -> Result<Vec<Plan>> {
-    parse_all_with(sources, templates, &[])
+    let mut plans = parse_all_with(sources, templates, &[])?;
+    for p in &mut plans {
+        fill_hashes(std::slice::from_mut(&mut p.input), sources);
+    }
+    Ok(plans)
+}
+
+/// Set the SHA-256 of inputs whose parser left it empty (the Terraform parser does, so the
+/// analysis can go on while a second thread hashes), from the source of the same path.
+pub fn fill_hashes(inputs: &mut [crate::model::InputInfo], sources: &[Source]) {
+    for input in inputs.iter_mut().filter(|i| i.sha256.is_empty()) {
+        if let Some(src) = sources.iter().find(|s| s.path == input.path) {
+            input.sha256 = src.sha256().to_string();
+        }
+    }
 }
 
 /// Work a second core can do while the first parses: section prefetches (see
@@ -359,7 +373,8 @@ pub fn background_work<'a>(sources: &'a [Source]) -> Vec<Option<terraform::Prefe
         .collect()
 }
 
-/// [`parse_all`], using what [`background_work`] prepared for the same sources.
+/// [`parse_all`], using what [`background_work`] prepared for the same sources. Terraform
+/// inputs come back with an empty `sha256`: see [`fill_hashes`].
 pub fn parse_all_with<'a>(
     sources: &'a [Source],
     templates: &[Source],

@@ -200,10 +200,13 @@ impl<'de> Deserialize<'de> for DependsOn {
 
 /// Parse one Terraform/OpenTofu plan JSON document.
 pub fn parse(src: &Source) -> Result<Plan> {
-    parse_with(src, None)
+    let mut plan = parse_with(src, None)?;
+    plan.input.sha256 = src.sha256().to_string();
+    Ok(plan)
 }
 
-/// [`parse`], taking `prior_state` from `prefetch` when another thread has parsed it.
+/// [`parse`], taking `prior_state` from `prefetch` when another thread has parsed it, and
+/// leaving `input.sha256` empty for the caller (see [`super::fill_hashes`]).
 pub(crate) fn parse_with<'a>(src: &'a Source, prefetch: Option<&Prefetch<'a>>) -> Result<Plan> {
     let text = src.text.as_str();
     let prefetch = prefetch.filter(|p| std::ptr::eq(p.text, text));
@@ -869,8 +872,8 @@ fn build(src: &Source, mut raw: RawPlan<'_>, depends_on_names: &[String]) -> Res
         });
     }
 
-    // Last: by now a second thread has usually finished hashing the input.
-    plan.input.sha256 = src.sha256().to_string();
+    // `plan.input.sha256` is left empty here: the caller fills it in once the hashing
+    // thread is done (see `crate::analyze`), so the analysis does not wait for it.
     if raw.configuration.is_none() && !redacted {
         plan.notes.push(Note {
             kind: NoteKind::PartialGraph,
