@@ -520,52 +520,80 @@ fn past(action: Action) -> &'static str {
     }
 }
 
-fn resource_value(key: &str, a: &Analysis, n: &Node, d: Option<&Destructive>) -> String {
+fn resource_value(key: &str, a: &Analysis, n: &Node, d: Option<&Destructive>, out: &mut String) {
+    use std::fmt::Write;
     let change = n.change.as_ref();
-    let list = |v: &[String]| {
+    let list = |v: &[String], out: &mut String| {
         if v.is_empty() {
-            "none".to_string()
-        } else {
-            v.join(", ")
+            out.push_str("none");
+        }
+        for (k, x) in v.iter().enumerate() {
+            if k > 0 {
+                out.push_str(", ");
+            }
+            out.push_str(x);
         }
     };
+    let address = |n: &Node, out: &mut String| {
+        out.push_str(&n.address);
+        if let Some(k) = &n.deposed {
+            let _ = write!(out, " (deposed {k})");
+        }
+    };
+    let count = |x: usize, out: &mut String| {
+        let _ = write!(out, "{x}");
+    };
     match key {
-        "address" => n.display_address(),
-        "type" => n.resource_type.clone(),
-        "action" => change.map_or("no change", |c| past(c.action)).to_string(),
-        "reasons" => change.map_or("none".into(), |c| list(&c.reasons)),
-        "forced_by" => change.map_or("none".into(), |c| list(&c.forced_by)),
-        "replace_order" => change
-            .and_then(|c| c.replace_order)
-            .map_or("n/a", |o| match o {
-                crate::model::ReplaceOrder::DeleteBeforeCreate => "destroy first, then create",
-                crate::model::ReplaceOrder::CreateBeforeDelete => "create first, then destroy",
-            })
-            .to_string(),
-        "certainty" => change
-            .map_or("certain", |c| c.certainty.as_str())
-            .to_string(),
-        "dependents" => d.map_or(0, |d| d.dependent_count()).to_string(),
-        "changing" => d.map_or(0, |d| d.changing().len()).to_string(),
-        "unchanged" => d.map_or(0, |d| d.unchanged().len()).to_string(),
-        "mitigation" => change
-            .and_then(|c| c.mitigation.clone())
-            .unwrap_or_else(|| "none".into()),
-        "explains" => d.map_or(0, |d| d.explains).to_string(),
-        "root_cause" => d
-            .and_then(|d| d.root_cause)
-            .map_or_else(|| n.display_address(), |r| a.node(r).display_address()),
-        "moved_from" => change
-            .and_then(|c| c.moved_from.clone())
-            .unwrap_or_else(|| "none".into()),
-        "moved_to" => change
-            .and_then(|c| c.move_candidate.clone())
-            .unwrap_or_else(|| "none".into()),
-        _ => String::new(),
+        "address" => address(n, out),
+        "type" => out.push_str(&n.resource_type),
+        "action" => out.push_str(change.map_or("no change", |c| past(c.action))),
+        "reasons" => match change {
+            Some(c) => list(&c.reasons, out),
+            None => out.push_str("none"),
+        },
+        "forced_by" => match change {
+            Some(c) => list(&c.forced_by, out),
+            None => out.push_str("none"),
+        },
+        "replace_order" => {
+            out.push_str(
+                change
+                    .and_then(|c| c.replace_order)
+                    .map_or("n/a", |o| match o {
+                        crate::model::ReplaceOrder::DeleteBeforeCreate => {
+                            "destroy first, then create"
+                        }
+                        crate::model::ReplaceOrder::CreateBeforeDelete => {
+                            "create first, then destroy"
+                        }
+                    }),
+            )
+        }
+        "certainty" => out.push_str(change.map_or("certain", |c| c.certainty.as_str())),
+        "dependents" => count(d.map_or(0, |d| d.dependent_count()), out),
+        "changing" => count(d.map_or(0, |d| d.changing().len()), out),
+        "unchanged" => count(d.map_or(0, |d| d.unchanged().len()), out),
+        "mitigation" => out.push_str(
+            change
+                .and_then(|c| c.mitigation.as_deref())
+                .unwrap_or("none"),
+        ),
+        "explains" => count(d.map_or(0, |d| d.explains), out),
+        "root_cause" => address(d.and_then(|d| d.root_cause).map_or(n, |r| a.node(r)), out),
+        "moved_from" => out.push_str(
+            change
+                .and_then(|c| c.moved_from.as_deref())
+                .unwrap_or("none"),
+        ),
+        "moved_to" => out.push_str(
+            change
+                .and_then(|c| c.move_candidate.as_deref())
+                .unwrap_or("none"),
+        ),
+        _ => {}
     }
 }
 
-/// Judge an analysis.
 /// Every finding of one rule.
 fn judge_rule(r: &Rule, a: &Analysis, types: &TypeMatches<'_>, findings: &mut Vec<Finding>) {
     if let Some(m) = &r.matcher {
@@ -591,7 +619,7 @@ fn judge_rule(r: &Rule, a: &Analysis, types: &TypeMatches<'_>, findings: &mut Ve
                 severity,
                 address: Some(n.display_address()),
                 node: Some(i),
-                message: render_template(&r.spec.message, |k| resource_value(k, a, n, d)),
+                message: render_template(&r.spec.message, |k, out| resource_value(k, a, n, d, out)),
                 waived: false,
                 waiver: None,
             });
@@ -634,8 +662,8 @@ fn judge_rule(r: &Rule, a: &Analysis, types: &TypeMatches<'_>, findings: &mut Ve
         };
         if p.incomplete == Some(true) {
             for inc in &a.incomplete {
-                push(render_template(&r.spec.message, |k| {
-                    plan_value(k, &inc.message)
+                push(render_template(&r.spec.message, |k, out| {
+                    out.push_str(&plan_value(k, &inc.message))
                 }));
             }
             return;
@@ -645,11 +673,14 @@ fn judge_rule(r: &Rule, a: &Analysis, types: &TypeMatches<'_>, findings: &mut Ve
                 .is_none_or(|m| s.managed_destroyed > 0 && s.destroyed_share() >= m)
             && p.min_root_causes.is_none_or(|m| s.root_causes >= m);
         if holds {
-            push(render_template(&r.spec.message, |k| plan_value(k, "")));
+            push(render_template(&r.spec.message, |k, out| {
+                out.push_str(&plan_value(k, ""))
+            }));
         }
     }
 }
 
+/// Judge an analysis.
 pub fn evaluate(a: &Analysis, policy: &Policy) -> Evaluation {
     // Rules are independent: half of them on a second core (a mass replacement yields tens
     // of thousands of findings). Concatenated in a fixed order, then sorted: deterministic.

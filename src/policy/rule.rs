@@ -382,7 +382,9 @@ pub fn placeholders(template: &str) -> Vec<&str> {
 }
 
 /// Fill `{name}` placeholders from `lookup` (`{{`/`}}` are literal braces).
-pub fn render_template(template: &str, lookup: impl Fn(&str) -> String) -> String {
+/// Fill `{key}` placeholders: `lookup(key, out)` appends the value to `out` (no string per
+/// value: a mass replacement renders tens of thousands of messages).
+pub fn render_template(template: &str, lookup: impl Fn(&str, &mut String)) -> String {
     let mut out = String::with_capacity(template.len() + 32);
     let mut rest = template;
     while let Some(p) = rest.find(['{', '}']) {
@@ -394,7 +396,7 @@ pub fn render_template(template: &str, lookup: impl Fn(&str) -> String) -> Strin
         } else if tail.starts_with('{') {
             match tail.find('}') {
                 Some(e) => {
-                    out.push_str(&lookup(&tail[1..e]));
+                    lookup(&tail[1..e], &mut out);
                     rest = &tail[e + 1..];
                 }
                 None => {
@@ -420,7 +422,7 @@ mod tests {
     #[test]
     fn templates_fill_and_escape() {
         assert_eq!(placeholders("{a} x {{b}} {c}"), ["a", "c"]);
-        let s = render_template("{a} {{lit}} {b}", |k| k.to_uppercase());
+        let s = render_template("{a} {{lit}} {b}", |k, out| out.push_str(&k.to_uppercase()));
         assert_eq!(s, "A {lit} B");
     }
 }
