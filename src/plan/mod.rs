@@ -364,14 +364,23 @@ pub fn fill_hashes(inputs: &mut [crate::model::InputInfo], sources: &[Source]) {
 
 /// Work a second core can do while the first parses: section prefetches (see
 /// [`terraform::Prefetch`]), then the inputs' hashes. `prefetch[i]` belongs to `sources[i]`.
-pub fn background_work<'a>(sources: &'a [Source]) -> Vec<Option<terraform::Prefetch<'a>>> {
+/// Sources smaller than `min_bytes` get no prefetch.
+pub fn background_work<'a>(
+    sources: &'a [Source],
+    min_bytes: usize,
+) -> Vec<Option<terraform::Prefetch<'a>>> {
     sources
         .iter()
         .map(|s| {
-            matches!(detect(s), Ok(Detected::TerraformJson)).then(|| terraform::Prefetch::new(s))
+            (s.text.len() >= min_bytes && matches!(detect(s), Ok(Detected::TerraformJson)))
+                .then(|| terraform::Prefetch::new(s))
         })
         .collect()
 }
+
+/// Below this size a second parsing thread costs about what it saves (its start-up and
+/// first allocations against a parse of about a millisecond).
+pub const PREFETCH_MIN_BYTES: usize = 1 << 20;
 
 /// [`parse_all`], using what [`background_work`] prepared for the same sources. Terraform
 /// inputs come back with an empty `sha256`: see [`fill_hashes`].
