@@ -4,12 +4,13 @@ set -euo pipefail
 cd "$(dirname "$0")"
 td=../testdata
 c=corpus
-mkdir -p "$c"/{terraform_plan,cfn_change_set,cfn_template,cfn_template_diff,pipeline}
+mkdir -p "$c"/{terraform_plan,terraform_sections,cfn_change_set,cfn_template,cfn_template_diff,pipeline}
 copy() { # dest file...
   local dest=$1; shift
   for f in "$@"; do cp -f "$f" "$c/$dest/$(echo "$f" | sed 's#^\.\./testdata/##; s#/#__#g')"; done
 }
 copy terraform_plan $(find $td/terraform -name '*.json' -o -name '*.tfstate')
+copy terraform_sections $(find $td/terraform -name '*.json' -o -name '*.tfstate')
 copy cfn_change_set $(find $td/cloudformation/changesets -name '*.json' ! -name '*.template.*')
 copy cfn_template $(find $td/cloudformation -name '*.yaml' -o -name '*.template.*.json') \
   $(find $td/cloudformation/templates -name '*.json')

@@ -220,6 +220,21 @@ pub(crate) fn parse_with<'a>(src: &'a Source, prefetch: Option<&Prefetch<'a>>) -
     build(src, raw, &depends_on_names)
 }
 
+/// The plan read both ways: by sections with the `prior_state` prefetch (what `analyze`
+/// does for large plans) and by the whole-document parse. For the differential fuzz target
+/// (`fuzz/fuzz_targets/terraform_sections.rs`); not an API.
+#[doc(hidden)]
+pub fn parse_both_ways(src: &Source) -> (Result<Plan>, Result<Plan>) {
+    let prefetch = Prefetch::new(src);
+    prefetch.run();
+    let sectioned = parse_with(src, Some(&prefetch));
+    let (parsed, names) = with_fresh_names(|| serde_json::from_str::<RawPlan<'_>>(&src.text));
+    let whole = parsed
+        .map_err(|e| json_error(src, &e))
+        .and_then(|raw| build(src, raw, &names));
+    (sectioned, whole)
+}
+
 /// Run `f` with an empty [`DEPENDS_ON_NAMES`] table on this thread; return what it interned.
 fn with_fresh_names<T>(f: impl FnOnce() -> T) -> (T, Vec<String>) {
     DEPENDS_ON_NAMES.with(|t| *t.borrow_mut() = Default::default());
@@ -1198,9 +1213,7 @@ mod tests {
 
     /// The whole-document parse, which the section reader must agree with.
     fn parse_whole(src: &Source) -> Result<Plan> {
-        let (parsed, names) =
-            with_fresh_names(|| serde_json::from_str::<RawPlan<'_>>(src.text.as_str()));
-        build(src, parsed.map_err(|e| json_error(src, &e))?, &names)
+        parse_both_ways(src).1
     }
 
     /// Parse with the prefetch done first (as on a second core), and say whether the
