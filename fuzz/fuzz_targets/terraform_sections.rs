@@ -11,7 +11,10 @@ fuzz_target!(|data: &[u8]| {
         match terraform::parse_both_ways(&src) {
             (Ok(a), Ok(b)) => assert_eq!(a, b),
             (Err(a), Err(b)) => assert_eq!(a.to_string(), b.to_string()),
-            (a, b) => panic!("sections {:?} vs whole {:?}", a.is_ok(), b.is_ok()),
+            // Documented: sections start one nesting level down, so they read one level
+            // deeper than serde_json's limit allows the whole document.
+            (Ok(_), Err(b)) if b.to_string().contains("recursion limit") => {}
+            (a, b) => panic!("sections {:?} vs whole {:?}", a.is_ok(), b.map_err(|e| e.to_string())),
         }
     }
 });

@@ -340,10 +340,12 @@ fn value_at<'a, T: Deserialize<'a>>(text: &'a str, at: usize) -> Option<(T, usiz
 }
 
 /// Read the top-level object key by key, each value with its own typed deserializer, so
-/// `prior_state` can come from a [`Prefetch`]. Accepts exactly what `serde_json::from_str::<RawPlan>`
+/// `prior_state` can come from a [`Prefetch`]. Accepts what `serde_json::from_str::<RawPlan>`
 /// accepts (known keys at most once, unknown keys skipped but checked, nothing after the
 /// object) and returns `None` for anything else, leaving the verdict and the error message
-/// to that whole-document parse.
+/// to that whole-document parse. One difference: serde_json's nesting limit counts from
+/// where a parse starts, so a value may be nested one level deeper here (it is still read
+/// in full; see the `sections_allow_one_more_level_of_nesting` test).
 fn read_sections<'a>(
     text: &'a str,
     prefetch: Option<&Prefetch<'a>>,
@@ -1301,6 +1303,38 @@ mod tests {
         hay[at..at + needle.len()].copy_from_slice(needle);
         assert_eq!(last_occurrence(&hay, needle), Some(at));
         assert_eq!(last_occurrence(b"ab", needle), None);
+    }
+
+    /// serde_json refuses values nested deeper than 128 levels, counted from where its
+    /// parse starts: the section reader starts one level down, so it reads one level more
+    /// (still fully parsed, so nothing is lost); deeper still, both refuse, with the
+    /// whole-document message.
+    #[test]
+    fn sections_allow_one_more_level_of_nesting() {
+        let plan = |depth: usize| {
+            let nested = format!("{}1{}", "[".repeat(depth), "]".repeat(depth));
+            Source::from_text(
+                "p.json",
+                format!(
+                    r#"{{"format_version":"1.2","resource_changes":[{{"address":"a.b","mode":"managed","type":"a","name":"b","change":{{"actions":["no-op"]}},"index":{nested}}}]}}"#
+                ),
+            )
+        };
+        let both = |depth| {
+            let (sections, whole) = parse_both_ways(&plan(depth));
+            (sections.is_ok(), whole.map_err(|e| e.to_string()))
+        };
+        assert!(matches!(both(124), (true, Ok(_))));
+        let (sections, whole) = both(125);
+        assert!(sections);
+        assert!(whole.unwrap_err().contains("recursion limit"));
+        let src = plan(126);
+        assert!(read_sections(&src.text, None).is_none());
+        let (sections, whole) = parse_both_ways(&src);
+        assert_eq!(
+            sections.unwrap_err().to_string(),
+            whole.unwrap_err().to_string()
+        );
     }
 
     #[test]
