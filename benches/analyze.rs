@@ -597,7 +597,7 @@ fn print_row(r: &Row) {
         r.full.peak as f64 / MB,
         r.full.peak as f64 / r.stats.bytes as f64,
         match &r.outcome {
-            Ok(n) => format!("ok ({n} nodes+edges)"),
+            Ok(n) => format!("ok ({n}-byte report)"),
             Err(e) => format!("refused: {}", e.lines().next().unwrap_or("")),
         }
     );
