@@ -215,9 +215,14 @@ pub(crate) fn parse_with<'a>(src: &'a Source, prefetch: Option<&Prefetch<'a>>) -
     }
     // The section reader gave up: the document is malformed or unusual. The whole-document
     // parse decides, and its error (with serde_json's own line and column) is the one shown.
-    let (parsed, depends_on_names) = with_fresh_names(|| serde_json::from_str::<RawPlan<'_>>(text));
-    let raw = parsed.map_err(|e| json_error(src, &e))?;
-    build(src, raw, &depends_on_names)
+    parse_whole_document(src)
+}
+
+/// The plan from one `serde_json` pass over the whole document (the reference the section
+/// reader must agree with, and its fallback).
+fn parse_whole_document(src: &Source) -> Result<Plan> {
+    let (parsed, names) = with_fresh_names(|| serde_json::from_str::<RawPlan<'_>>(&src.text));
+    build(src, parsed.map_err(|e| json_error(src, &e))?, &names)
 }
 
 /// The plan read both ways: by sections with the `prior_state` prefetch (what `analyze`
@@ -227,12 +232,7 @@ pub(crate) fn parse_with<'a>(src: &'a Source, prefetch: Option<&Prefetch<'a>>) -
 pub fn parse_both_ways(src: &Source) -> (Result<Plan>, Result<Plan>) {
     let prefetch = Prefetch::new(src);
     prefetch.run();
-    let sectioned = parse_with(src, Some(&prefetch));
-    let (parsed, names) = with_fresh_names(|| serde_json::from_str::<RawPlan<'_>>(&src.text));
-    let whole = parsed
-        .map_err(|e| json_error(src, &e))
-        .and_then(|raw| build(src, raw, &names));
-    (sectioned, whole)
+    (parse_with(src, Some(&prefetch)), parse_whole_document(src))
 }
 
 /// Run `f` with an empty [`DEPENDS_ON_NAMES`] table on this thread; return what it interned.
@@ -1213,11 +1213,6 @@ fn find_move_candidates(nodes: &mut [Node]) {
 mod tests {
     use super::*;
 
-    /// The whole-document parse, which the section reader must agree with.
-    fn parse_whole(src: &Source) -> Result<Plan> {
-        parse_both_ways(src).1
-    }
-
     /// Parse with the prefetch done first (as on a second core), and say whether the
     /// section reader (not the fallback) produced the plan.
     fn parse_prefetched(src: &Source) -> (Result<Plan>, bool) {
@@ -1250,7 +1245,7 @@ mod tests {
         for f in &files {
             let text = std::fs::read_to_string(f).unwrap();
             let src = Source::from_text(&f.display().to_string(), text);
-            let whole = parse_whole(&src);
+            let whole = parse_whole_document(&src);
             let (sectioned, used) = parse_prefetched(&src);
             match (&whole, &sectioned) {
                 (Ok(a), Ok(b)) => assert_eq!(a, b, "{}", f.display()),
@@ -1349,7 +1344,7 @@ mod tests {
         let (plan, used) = parse_prefetched(&src);
         assert!(used);
         let plan = plan.unwrap();
-        assert_eq!(plan, parse_whole(&src).unwrap());
+        assert_eq!(plan, parse_whole_document(&src).unwrap());
         assert_eq!(plan.nodes.len(), 2, "prior_state read from the right place");
         assert_eq!(plan.edges.len(), 1);
     }
@@ -1368,7 +1363,7 @@ mod tests {
             ("second document", plan_with(state, r#""errored":false}{}"#)),
         ] {
             assert!(read_sections(&src.text, None).is_none(), "{what}");
-            let expected = parse_whole(&src).unwrap_err().to_string();
+            let expected = parse_whole_document(&src).unwrap_err().to_string();
             let (got, _) = parse_prefetched(&src);
             assert_eq!(got.unwrap_err().to_string(), expected, "{what}");
         }

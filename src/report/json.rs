@@ -162,11 +162,7 @@ fn write_changes<W: Write>(out: &mut W, a: &Analysis, level: usize) -> std::io::
         }
         o.end()?;
     }
-    if !first {
-        out.write_all(b"\n")?;
-        indent(out, level)?;
-    }
-    out.write_all(b"]")
+    close(out, level, !first, b"]")
 }
 
 /// Each node's display address as a JSON string literal, escaped once and reused for every
@@ -221,12 +217,23 @@ impl<'a> QuotedNames<'a> {
             first = false;
             out.write_all(self.quoted(i)?)?;
         }
-        if !first {
-            out.write_all(b"\n")?;
-            indent(out, level)?;
-        }
-        out.write_all(b"]")
+        close(out, level, !first, b"]")
     }
+}
+
+/// End an array or object at nesting `level`: on its own line if it has members, as the
+/// pretty printer does (`[]`, `{}` when empty).
+fn close<W: ?Sized + Write>(
+    out: &mut W,
+    level: usize,
+    has_members: bool,
+    bracket: &[u8],
+) -> std::io::Result<()> {
+    if has_members {
+        out.write_all(b"\n")?;
+        indent(out, level)?;
+    }
+    out.write_all(bracket)
 }
 
 fn indent<W: ?Sized + Write>(out: &mut W, level: usize) -> std::io::Result<()> {
@@ -274,11 +281,7 @@ impl<'w, W: Write> Object<'w, W> {
     }
 
     fn end(self) -> std::io::Result<()> {
-        if !self.first {
-            self.out.write_all(b"\n")?;
-            indent(self.out, self.level)?;
-        }
-        self.out.write_all(b"}")
+        close(self.out, self.level, !self.first, b"}")
     }
 }
 
@@ -299,11 +302,7 @@ impl Indented {
 
     fn close<W: ?Sized + Write>(&mut self, w: &mut W, bracket: &[u8]) -> std::io::Result<()> {
         self.level -= 1;
-        if self.has_value {
-            w.write_all(b"\n")?;
-            indent(w, self.level)?;
-        }
-        w.write_all(bracket)
+        close(w, self.level, self.has_value, bracket)
     }
 
     fn next_line<W: ?Sized + Write>(&mut self, w: &mut W, first: bool) -> std::io::Result<()> {
