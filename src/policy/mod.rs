@@ -8,6 +8,7 @@
 
 pub mod builtin;
 pub mod config;
+mod patterns;
 pub mod rule;
 
 use crate::analysis::{Analysis, Destructive};
@@ -263,9 +264,7 @@ impl Policy {
                 if !known.contains(&w.rule) {
                     return Err(config::unknown_rule(c, &w.rule, &known_refs));
                 }
-                let matcher = globset::GlobBuilder::new(&w.address)
-                    .literal_separator(false)
-                    .build()
+                let matcher = patterns::glob(&w.address)
                     .map_err(|e| {
                         c.error_at(
                             &w.address,
@@ -398,9 +397,9 @@ impl<'t> TypeMatches<'t> {
     }
 
     /// Does `g` match the resource type of node `i`?
-    fn is_match(&self, g: &globset::GlobSet, a: &Analysis, i: u32) -> bool {
+    fn is_match(&self, g: &patterns::PatternSet, a: &Analysis, i: u32) -> bool {
         let key = (
-            g as *const globset::GlobSet as usize,
+            g as *const patterns::PatternSet as usize,
             self.ids.0[i as usize],
         );
         if let Some(&hit) = self.memo.borrow().get(&key) {

@@ -5,9 +5,9 @@
 //! and column: unknown fields, unknown actions, bad globs, unknown message placeholders.
 //! A rule that silently never fires would be worse than no rule.
 
+use super::patterns::PatternSet;
 use crate::error::{Error, Located, Result};
 use crate::model::{Action, Certainty, ReplaceOrder};
-use globset::{Glob, GlobBuilder, GlobSet, GlobSetBuilder};
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
 
@@ -183,32 +183,18 @@ pub struct Rule {
 #[derive(Debug, Clone)]
 pub(crate) struct Matcher {
     pub spec: MatchSpec,
-    pub types: Option<GlobSet>,
-    pub exclude_types: Option<GlobSet>,
-    pub addresses: Option<GlobSet>,
-    pub exclude_addresses: Option<GlobSet>,
-    pub providers: Option<GlobSet>,
-    pub dependent_types: Option<GlobSet>,
-}
-
-fn glob(pattern: &str) -> std::result::Result<Glob, globset::Error> {
-    GlobBuilder::new(pattern).literal_separator(false).build()
-}
-
-fn glob_set(patterns: &[String]) -> std::result::Result<Option<GlobSet>, (String, globset::Error)> {
-    if patterns.is_empty() {
-        return Ok(None);
-    }
-    let mut b = GlobSetBuilder::new();
-    for p in patterns {
-        b.add(glob(p).map_err(|e| (p.clone(), e))?);
-    }
-    b.build().map(Some).map_err(|e| (patterns.join(", "), e))
+    pub types: Option<PatternSet>,
+    pub exclude_types: Option<PatternSet>,
+    pub addresses: Option<PatternSet>,
+    pub exclude_addresses: Option<PatternSet>,
+    pub providers: Option<PatternSet>,
+    pub dependent_types: Option<PatternSet>,
 }
 
 impl Matcher {
     pub(crate) fn compile(spec: MatchSpec) -> std::result::Result<Matcher, (String, String)> {
-        let g = |v: &[String]| glob_set(v).map_err(|(p, e)| (p, format!("bad glob {e}")));
+        let g =
+            |v: &[String]| PatternSet::compile(v).map_err(|(p, e)| (p, format!("bad glob {e}")));
         Ok(Matcher {
             types: g(&spec.types)?,
             exclude_types: g(&spec.exclude_types)?,
