@@ -461,6 +461,21 @@ impl<'s> ChangeSetDoc<'s> {
 /// are linked to their parent) with the templates that describe their stacks. One plan per
 /// root change set.
 pub fn parse_change_sets(change_sets: &[&Source], templates: &[&Source]) -> Result<Vec<Plan>> {
+    let mut plans = parse_change_sets_unhashed(change_sets, templates)?;
+    for p in &mut plans {
+        if let Some(src) = change_sets.iter().find(|s| s.path == p.input.path) {
+            p.input.sha256 = src.sha256().to_string();
+        }
+    }
+    Ok(plans)
+}
+
+/// [`parse_change_sets`] leaving `input.sha256` empty for the caller to fill, so the parse
+/// never waits for the second core's hash (see [`super::fill_hashes`]).
+pub(crate) fn parse_change_sets_unhashed(
+    change_sets: &[&Source],
+    templates: &[&Source],
+) -> Result<Vec<Plan>> {
     let docs = merge_pages(change_sets)?;
 
     // Templates: given ones first, then ones found beside the change set files.
@@ -974,7 +989,7 @@ fn build_plan(
         format: InputFormat::CloudformationChangeset,
         format_version: None,
         tool_version: None,
-        sha256: root_src.sha256().to_string(),
+        sha256: String::new(), // see parse_change_sets_unhashed
     });
     let slots = match_templates(root, docs, parent_of, templates, beside_main, claimed);
 

@@ -304,16 +304,11 @@ pub fn detect(src: &Source) -> Result<Detected> {
 }
 
 fn has_json_key(head: &str, key: &str) -> bool {
+    // memmem, not `str::find`: detection runs on the main thread before the second core
+    // is started, and a Terraform plan is scanned for every CloudFormation key in vain.
     let needle = format!("\"{key}\"");
-    let mut from = 0;
-    while let Some(p) = head[from..].find(&needle) {
-        let after = &head[from + p + needle.len()..];
-        if after.trim_start().starts_with(':') {
-            return true;
-        }
-        from += p + needle.len();
-    }
-    false
+    memchr::memmem::find_iter(head.as_bytes(), needle.as_bytes())
+        .any(|p| head[p + needle.len()..].trim_start().starts_with(':'))
 }
 
 fn yaml_top_key(head: &str, key: &str) -> bool {
@@ -352,8 +347,9 @@ pub fn parse_all(sources: &[Source], templates: &[Source]) -> Result<Vec<Plan>> 
     Ok(plans)
 }
 
-/// Set the SHA-256 of inputs whose parser left it empty (the Terraform parser does, so the
-/// analysis can go on while a second thread hashes), from the source of the same path.
+/// Set the SHA-256 of inputs whose parser left it empty (the Terraform and change-set
+/// parsers do, so the analysis can go on while a second thread hashes), from the source of
+/// the same path.
 pub fn fill_hashes(inputs: &mut [crate::model::InputInfo], sources: &[Source]) {
     for input in inputs.iter_mut().filter(|i| i.sha256.is_empty()) {
         if let Some(src) = sources.iter().find(|s| s.path == input.path) {
@@ -383,7 +379,7 @@ pub fn background_work<'a>(
 pub const PREFETCH_MIN_BYTES: usize = 1 << 20;
 
 /// [`parse_all`], using what [`background_work`] prepared for the same sources. Terraform
-/// inputs come back with an empty `sha256`: see [`fill_hashes`].
+/// and change-set inputs come back with an empty `sha256`: see [`fill_hashes`].
 pub fn parse_all_with<'a>(
     sources: &'a [Source],
     templates: &[Source],
@@ -403,7 +399,7 @@ pub fn parse_all_with<'a>(
         }
     }
     if !change_sets.is_empty() {
-        plans.extend(cloudformation::parse_change_sets(
+        plans.extend(cloudformation::parse_change_sets_unhashed(
             &change_sets,
             &extra_templates,
         )?);

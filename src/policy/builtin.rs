@@ -4,8 +4,10 @@
 //! asserts the table lists exactly the files in `rules/`, so adding a rule file without
 //! registering it (or the reverse) fails the build's tests.
 
-use crate::error::Result;
-use crate::policy::rule::{parse_rule, Origin, Rule};
+use crate::error::{Error, Located, Result};
+#[cfg(test)]
+use crate::policy::rule::parse_rule;
+use crate::policy::rule::{compile_rule, Origin, Rule, RuleSpec};
 use std::sync::Arc;
 
 /// `(file name, contents)` of every built-in rule, sorted by file name.
@@ -60,8 +62,49 @@ pub const BUILTIN_RULES: &[(&str, &str)] = &[
     ),
 ];
 
-/// Parse the built-in rules. An error here is a bug in `rules/`, caught by the tests.
+/// The same files as JSON, converted by `build.rs`: `[[file name, rule], …]` in file order.
+const BUILTIN_RULES_JSON: &str = include_str!(concat!(env!("OUT_DIR"), "/builtin_rules.json"));
+
+/// Compile the built-in rules. An error here is a bug in `rules/`, caught by the tests.
 pub fn rules() -> Result<Vec<Rule>> {
+    let specs: Vec<(String, RuleSpec)> = serde_json::from_str(BUILTIN_RULES_JSON)
+        .map_err(|e| bug(format!("build.rs output does not read as rules: {e}")))?;
+    if specs.len() != BUILTIN_RULES.len() {
+        return Err(bug(
+            "build.rs converted a different set of rules than BUILTIN_RULES lists".into(),
+        ));
+    }
+    specs
+        .into_iter()
+        .zip(BUILTIN_RULES)
+        .map(|((converted, spec), (name, text))| {
+            if converted != *name {
+                return Err(bug(format!(
+                    "build.rs converted {converted} where BUILTIN_RULES lists {name}"
+                )));
+            }
+            // The YAML text only serves to point at a problem, which for a built-in is a bug.
+            compile_rule(
+                &format!("rules/{name}"),
+                &Arc::new((*text).to_string()),
+                spec,
+                Origin::Builtin,
+            )
+        })
+        .collect()
+}
+
+fn bug(message: String) -> Error {
+    Error::rules(Located::whole_file(
+        "planguard::rules::builtin",
+        "rules/",
+        message,
+    ))
+}
+
+/// The built-in rules read from their YAML, as user rules are (the reference for [`rules`]).
+#[cfg(test)]
+fn rules_from_yaml() -> Result<Vec<Rule>> {
     BUILTIN_RULES
         .iter()
         .map(|(name, text)| {
@@ -96,6 +139,25 @@ mod tests {
             .map(|(n, t)| (n.to_string(), t.to_string()))
             .collect();
         assert_eq!(table, on_disk);
+    }
+
+    /// `build.rs` turned the YAML into JSON; the rules must be exactly what the YAML says.
+    #[test]
+    fn converted_rules_equal_the_yaml() {
+        let converted = rules().expect("converted rules compile");
+        let yaml = rules_from_yaml().expect("built-in rules parse");
+        assert_eq!(converted.len(), yaml.len());
+        for (c, y) in converted.iter().zip(&yaml) {
+            // The spec decides the rest of a compiled rule (its matchers hold hash sets,
+            // whose debug order varies).
+            assert_eq!(
+                format!("{:?}", c.spec),
+                format!("{:?}", y.spec),
+                "{}",
+                y.spec.id
+            );
+            assert_eq!(c.origin, y.origin);
+        }
     }
 
     #[test]

@@ -272,7 +272,12 @@ pub(crate) fn locate_text(
     Located::at_offset("planguard::rules::invalid", path, text, offset, message)
 }
 
-fn compile_rule(path: &str, text: &Arc<String>, spec: RuleSpec, origin: Origin) -> Result<Rule> {
+pub(crate) fn compile_rule(
+    path: &str,
+    text: &Arc<String>,
+    spec: RuleSpec,
+    origin: Origin,
+) -> Result<Rule> {
     let err = |needle: &str, msg: String, help: &str| {
         Error::rules(locate_text(path, text, needle, msg).with_help(help.to_string()))
     };
