@@ -92,7 +92,8 @@ pub fn write(r: &Report<'_>, w: &mut dyn std::io::Write) -> std::io::Result<()> 
     top.field("summary", &summary)?;
     top.key("changes")?;
     write_changes(top.out, a, 1)?;
-    top.field("findings", &e.findings)?;
+    top.key("findings")?;
+    write_findings(top.out, &e.findings, 1)?;
     top.field("root_causes", &root_causes)?;
     top.field("drift", &a.drift)?;
     top.field("output_changes", &a.outputs)?;
@@ -122,33 +123,33 @@ fn write_changes<W: Write>(out: &mut W, a: &Analysis, level: usize) -> std::io::
             None
         };
         let mut o = Object::begin(out, level + 1)?;
-        o.field("address", &n.address)?;
-        o.field("type", &n.resource_type)?;
+        o.str("address", &n.address)?;
+        o.str("type", &n.resource_type)?;
         o.field("mode", &n.mode)?;
         if let Some(p) = &n.provider {
-            o.field("provider", p)?;
+            o.str("provider", p)?;
         }
         if let Some(k) = &n.deposed {
-            o.field("deposed", k)?;
+            o.str("deposed", k)?;
         }
         o.field("action", &c.action)?;
-        o.field("raw_actions", &c.raw_actions)?;
+        o.strs("raw_actions", &c.raw_actions)?;
         o.field("replace_order", &c.replace_order)?;
         o.field("certainty", &c.certainty)?;
-        o.field("reasons", &c.reasons)?;
-        o.field("forced_by", &c.forced_by)?;
+        o.strs("reasons", &c.reasons)?;
+        o.strs("forced_by", &c.forced_by)?;
         if let Some(m) = &c.moved_from {
-            o.field("moved_from", m)?;
+            o.str("moved_from", m)?;
         }
         o.field("importing", &c.importing)?;
         if let Some(m) = &c.mitigation {
-            o.field("mitigation", m)?;
+            o.str("mitigation", m)?;
         }
-        o.field(
-            "root_cause",
-            &d.and_then(|d| d.root_cause)
-                .map(|rc| a.node(rc).display_address()),
-        )?;
+        o.key("root_cause")?;
+        match d.and_then(|d| d.root_cause) {
+            Some(rc) => o.out.write_all(names.quoted(rc)?)?,
+            None => o.out.write_all(b"null")?,
+        }
         if let Some(d) = d {
             o.key("blast_radius")?;
             let mut b = Object::begin(&mut *o.out, level + 2)?;
@@ -163,6 +164,35 @@ fn write_changes<W: Write>(out: &mut W, a: &Analysis, level: usize) -> std::io::
         o.end()?;
     }
     close(out, level, !first, b"]")
+}
+
+/// The findings as an array at nesting `level`, as serde would write them (a mass
+/// replacement has tens of thousands).
+fn write_findings<W: Write>(
+    out: &mut W,
+    findings: &[crate::policy::Finding],
+    level: usize,
+) -> std::io::Result<()> {
+    out.write_all(b"[")?;
+    for (k, f) in findings.iter().enumerate() {
+        out.write_all(if k == 0 { b"\n" } else { b",\n" })?;
+        indent(out, level + 1)?;
+        let mut o = Object::begin(out, level + 1)?;
+        o.str("rule_id", &f.rule_id)?;
+        o.field("severity", &f.severity)?;
+        o.key("address")?;
+        match &f.address {
+            Some(a) => write_str(&mut *o.out, a)?,
+            None => o.out.write_all(b"null")?,
+        }
+        o.str("message", &f.message)?;
+        o.field("waived", &f.waived)?;
+        if let Some(w) = &f.waiver {
+            o.field("waiver", w)?;
+        }
+        o.end()?;
+    }
+    close(out, level, !findings.is_empty(), b"]")
 }
 
 /// Each node's display address as a JSON string literal, escaped once and reused for every
@@ -189,10 +219,9 @@ impl<'a> QuotedNames<'a> {
                 let start = self.bytes.len();
                 let n = self.analysis.node(i);
                 match &n.deposed {
-                    None => serde_json::to_writer(&mut self.bytes, &n.address),
-                    Some(_) => serde_json::to_writer(&mut self.bytes, &n.display_address()),
+                    None => write_str(&mut self.bytes, &n.address)?,
+                    Some(_) => write_str(&mut self.bytes, &n.display_address())?,
                 }
-                .map_err(std::io::Error::other)?;
                 let s = (start as u32, (self.bytes.len() - start) as u32);
                 self.span[i as usize] = Some(s);
                 s
@@ -237,10 +266,74 @@ fn close<W: ?Sized + Write>(
 }
 
 fn indent<W: ?Sized + Write>(out: &mut W, level: usize) -> std::io::Result<()> {
-    for _ in 0..level {
-        out.write_all(b"  ")?;
+    const SPACES: &[u8; 32] = b"                                ";
+    let mut n = 2 * level;
+    while n > 0 {
+        let k = n.min(SPACES.len());
+        out.write_all(&SPACES[..k])?;
+        n -= k;
     }
     Ok(())
+}
+
+/// A JSON string literal, escaped exactly as serde_json escapes it. Almost no string in a
+/// report needs escaping: checking that 16 bytes at a time and copying the string once is
+/// several times faster than serde_json's byte-by-byte loop, which stays the path (and so
+/// decides every escape) for strings that do.
+fn write_str<W: ?Sized + Write>(out: &mut W, s: &str) -> std::io::Result<()> {
+    if needs_escape(s.as_bytes()) {
+        return serde_json::to_writer(out, s).map_err(std::io::Error::other);
+    }
+    out.write_all(b"\"")?;
+    out.write_all(s.as_bytes())?;
+    out.write_all(b"\"")
+}
+
+/// Does `bytes` hold a byte serde_json escapes (`"`, `\\`, control characters)? Eight bytes
+/// at a time with word arithmetic (the strings are short: a byte loop or SIMD setup would
+/// cost more than the check).
+fn needs_escape(bytes: &[u8]) -> bool {
+    const ONES: u64 = u64::from_ne_bytes([0x01; 8]);
+    const HIGH: u64 = u64::from_ne_bytes([0x80; 8]);
+    // A byte of `w` is below 0x20, or equal to '"' or '\\': the classic "has byte less than
+    // n" and "has zero byte" tricks. Exact: no false positives or negatives.
+    let special = |w: u64| {
+        let below_space = w.wrapping_sub(ONES * 0x20) & !w & HIGH;
+        let quote = w ^ (ONES * u64::from(b'"'));
+        let backslash = w ^ (ONES * u64::from(b'\\'));
+        let zero = |v: u64| v.wrapping_sub(ONES) & !v & HIGH;
+        (below_space | zero(quote) | zero(backslash)) != 0
+    };
+    let mut chunks = bytes.chunks_exact(8);
+    for c in &mut chunks {
+        let mut word = [0u8; 8];
+        word.copy_from_slice(c);
+        if special(u64::from_ne_bytes(word)) {
+            return true;
+        }
+    }
+    // The tail, padded with a byte that needs no escape.
+    let tail = chunks.remainder();
+    let mut word = [b'a'; 8];
+    word[..tail.len()].copy_from_slice(tail);
+    special(u64::from_ne_bytes(word))
+}
+
+/// A list of strings at nesting `level`, laid out as the pretty printer lays it out.
+fn write_str_list<'s, W: ?Sized + Write>(
+    out: &mut W,
+    items: impl IntoIterator<Item = &'s str>,
+    level: usize,
+) -> std::io::Result<()> {
+    out.write_all(b"[")?;
+    let mut first = true;
+    for item in items {
+        out.write_all(if first { b"\n" } else { b",\n" })?;
+        first = false;
+        indent(out, level + 1)?;
+        write_str(out, item)?;
+    }
+    close(out, level, !first, b"]")
 }
 
 /// A JSON object written key by key at nesting `level`, laid out as serde_json's pretty
@@ -266,8 +359,21 @@ impl<'w, W: Write> Object<'w, W> {
             .write_all(if self.first { b"\n" } else { b",\n" })?;
         self.first = false;
         indent(self.out, self.level + 1)?;
-        serde_json::to_writer(&mut *self.out, key).map_err(std::io::Error::other)?;
-        self.out.write_all(b": ")
+        // Keys are the report's own field names: nothing to escape.
+        debug_assert!(!needs_escape(key.as_bytes()), "{key}");
+        self.out.write_all(b"\"")?;
+        self.out.write_all(key.as_bytes())?;
+        self.out.write_all(b"\": ")
+    }
+
+    fn str(&mut self, key: &str, value: &str) -> std::io::Result<()> {
+        self.key(key)?;
+        write_str(self.out, value)
+    }
+
+    fn strs(&mut self, key: &str, values: &[String]) -> std::io::Result<()> {
+        self.key(key)?;
+        write_str_list(self.out, values.iter().map(String::as_str), self.level + 1)
     }
 
     fn field<T: Serialize + ?Sized>(&mut self, key: &str, value: &T) -> std::io::Result<()> {
@@ -429,6 +535,49 @@ mod tests {
         })
         .unwrap();
         assert_eq!(got, expected);
+    }
+
+    /// The fast path copies a string only when serde_json would not change it: every byte
+    /// serde escapes, at every position of a 16-byte chunk and in the tail.
+    #[test]
+    fn strings_are_escaped_as_serde_json_escapes_them() {
+        let mut cases: Vec<String> = vec![
+            String::new(),
+            "plain".into(),
+            "module.app[\"api.v2\"].aws_s3_bucket.b".into(),
+            "tab\there, é, 日本, 🚀, \u{7f}".into(),
+            "back\\slash".into(),
+        ];
+        for special in ['"', '\\', '\n', '\u{0}', '\u{1f}'] {
+            for len in [1, 15, 16, 17, 31, 32, 33] {
+                for at in [0, len / 2, len - 1] {
+                    let mut s: Vec<char> = "abcdefghijklmnopqrstuvwxyz0123456789"
+                        .chars()
+                        .cycle()
+                        .take(len)
+                        .collect();
+                    s[at] = special;
+                    cases.push(s.into_iter().collect());
+                }
+            }
+        }
+        // Every byte value at every position of a word and of the padded tail (non-UTF-8
+        // bytes only reach `needs_escape`, which works on bytes).
+        for len in 1..=17 {
+            for at in 0..len {
+                for b in 0..=255u8 {
+                    let mut bytes = vec![b'x'; len];
+                    bytes[at] = b;
+                    let expected = b < 0x20 || b == b'"' || b == b'\\';
+                    assert_eq!(needs_escape(&bytes), expected, "byte {b:#x} at {at} of {len}");
+                }
+            }
+        }
+        for case in &cases {
+            let mut ours = Vec::new();
+            write_str(&mut ours, case).unwrap();
+            assert_eq!(ours, serde_json::to_vec(case).unwrap(), "{case:?}");
+        }
     }
 
     #[test]
