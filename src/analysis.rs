@@ -383,7 +383,9 @@ pub fn analyze_plans(plans: Vec<Plan>) -> Analysis {
             .collect()
     };
     let (first, second) = destroyed.split_at(destroyed.len() / 2);
-    let mut destructive = if destroyed.len() < 64 {
+    // Small plans: the traversals take well under a millisecond, and a thread started now
+    // would compete with the second core's hashing (see `crate::analyze`).
+    let mut destructive = if destroyed.len() < 64 || nodes.len() < 10_000 {
         blast_radii(&destroyed)
     } else {
         std::thread::scope(|scope| {

@@ -569,7 +569,11 @@ mod tests {
                     let mut bytes = vec![b'x'; len];
                     bytes[at] = b;
                     let expected = b < 0x20 || b == b'"' || b == b'\\';
-                    assert_eq!(needs_escape(&bytes), expected, "byte {b:#x} at {at} of {len}");
+                    assert_eq!(
+                        needs_escape(&bytes),
+                        expected,
+                        "byte {b:#x} at {at} of {len}"
+                    );
                 }
             }
         }
