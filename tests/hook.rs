@@ -73,6 +73,11 @@ const TABLE: &[(&str, bool, &str)] = &[
     ("planguard check tfplan", ALLOW, "no-infra-command"),
     ("planguard guard --plan tfplan terraform destroy", DENY, "terraform-destroy"),
     ("planguard guard --timeout 30m terraform apply tfplan", ALLOW, "guarded"),
+    ("planguard guard --fail-on high -- terraform apply tfplan", ALLOW, "guarded"),
+    ("planguard guard --config lax.yaml -- terraform apply tfplan", DENY, "guard-config-override"),
+    ("planguard guard --config=/tmp/lax.yaml terraform apply tfplan", DENY, "guard-config-override"),
+    ("planguard guard $OPTS -- terraform apply tfplan", DENY, "guard-config-override"),
+    ("sh -c 'planguard guard --config x.yaml -- tofu apply tfplan'", DENY, "guard-config-override"),
     ("planguard guard -- aws cloudformation execute-change-set --change-set-name cs --stack-name app", ALLOW, "guarded"),
     // ---- obfuscation: sh -c, env, sudo, quoting, substitutions, compound commands
     ("sh -c 'terraform destroy'", DENY, "terraform-destroy"),

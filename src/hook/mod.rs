@@ -181,6 +181,7 @@ pub const RULE_IDS: &[&str] = &[
     rules::DYNAMIC,
     rules::OPAQUE_SHELL_INPUT,
     rules::GUARD_INDIRECT,
+    rules::GUARD_CONFIG,
     rules::TF_APPLY,
     rules::TF_AUTO_APPROVE,
     rules::TF_DESTROY,

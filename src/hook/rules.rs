@@ -39,6 +39,7 @@ pub const TOO_DEEP: &str = "too-deep";
 pub const DYNAMIC: &str = "dynamic-command";
 pub const OPAQUE_SHELL_INPUT: &str = "opaque-shell-input";
 pub const GUARD_INDIRECT: &str = "guard-indirect";
+pub const GUARD_CONFIG: &str = "guard-config-override";
 pub const TF_APPLY: &str = "terraform-apply-unguarded";
 pub const TF_AUTO_APPROVE: &str = "terraform-auto-approve";
 pub const TF_DESTROY: &str = "terraform-destroy";
@@ -857,6 +858,32 @@ impl<'c> Analyzer<'c> {
                     };
                     if j >= argv.len() {
                         return allow(NO_INFRA, "planguard guard without a command.");
+                    }
+                    // The guard's options: `--config` could point it at a laxer file than the
+                    // reviewed .planguard.yaml it finds itself (an option hidden in a variable
+                    // could too).
+                    if let Some(o) = argv[2..j].iter().find(|a| {
+                        a.dynamic || a.text == "--config" || a.text.starts_with("--config=")
+                    }) {
+                        return deny(
+                            GUARD_CONFIG,
+                            format!(
+                                "planguard guard {}: the guard must judge with the reviewed \
+                                 .planguard.yaml it discovers, not a config chosen with the \
+                                 command.",
+                                if o.dynamic {
+                                    "with an option only known at run time"
+                                } else {
+                                    "with --config"
+                                }
+                            ),
+                            Some(
+                                "Run `planguard guard -- …` without --config from the directory \
+                                 whose .planguard.yaml applies; changing the policy is a \
+                                 reviewed change to that file."
+                                    .into(),
+                            ),
+                        );
                     }
                     guard = Guard::Direct;
                     j
