@@ -16,7 +16,7 @@ use crate::error::{Error, Result};
 use crate::model::{Action, Node};
 use config::{parse_date, Date, LoadedConfig, WaiverSpec};
 use globset::GlobMatcher;
-use rule::{render_template, Matcher, Origin, Rule, Severity};
+use rule::{render_template, render_template_into, Matcher, Origin, Rule, Severity};
 use serde::Serialize;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -360,25 +360,42 @@ struct TypeIds(Vec<u32>);
 
 impl TypeIds {
     fn new(a: &Analysis) -> TypeIds {
-        let mut ids: std::collections::HashMap<&str, u32> = std::collections::HashMap::new();
-        // Neighbouring nodes mostly share a type: compare with the last one before hashing.
-        let mut last: Option<(&str, u32)> = None;
-        TypeIds(
-            a.nodes
-                .iter()
-                .map(|n| {
-                    let t = n.resource_type.as_str();
-                    if let Some((_, id)) = last.filter(|(lt, _)| *lt == t) {
-                        return id;
+        TypeIds(type_ids(a.nodes.iter().map(|n| n.resource_type.as_str())))
+    }
+}
+
+/// Equal strings get equal ids, different ones different ids, counted from 0.
+fn type_ids<'a>(types: impl Iterator<Item = &'a str>) -> Vec<u32> {
+    // A plan has few types: look them up in a short list (lengths differ, so most
+    // comparisons stop there), and hash only past that. CloudFormation change sets
+    // interleave their types, so the last type seen rarely helps there.
+    const SHORT: usize = 48;
+    let mut short: Vec<&str> = Vec::new();
+    let mut ids: std::collections::HashMap<&str, u32> = std::collections::HashMap::new();
+    let mut last: Option<(&str, u32)> = None;
+    types
+        .map(|t| {
+            if let Some((_, id)) = last.filter(|(lt, _)| *lt == t) {
+                return id;
+            }
+            let id = match short.iter().position(|s| *s == t) {
+                Some(k) => k as u32,
+                None if short.len() < SHORT && ids.is_empty() => {
+                    short.push(t);
+                    short.len() as u32 - 1
+                }
+                None => {
+                    if ids.is_empty() {
+                        ids.extend(short.iter().zip(0..).map(|(s, k)| (*s, k)));
                     }
                     let next = ids.len() as u32;
-                    let id = *ids.entry(t).or_insert(next);
-                    last = Some((t, id));
-                    id
-                })
-                .collect(),
-        )
-    }
+                    *ids.entry(t).or_insert(next)
+                }
+            };
+            last = Some((t, id));
+            id
+        })
+        .collect()
 }
 
 /// Resource-type glob results, memoized per type: a glob set match costs far more than a
@@ -603,6 +620,7 @@ fn judge_rule(r: &Rule, a: &Analysis, types: &TypeMatches<'_>, findings: &mut Ve
             .unwrap_or(&DEFAULT_ACTIONS)
             .iter()
             .all(|x| x.is_destructive());
+        let mut message = String::new();
         let mut judge = |i: u32, d: Option<&Destructive>| {
             if !node_matches(m, a, types, i, d) {
                 return;
@@ -618,7 +636,11 @@ fn judge_rule(r: &Rule, a: &Analysis, types: &TypeMatches<'_>, findings: &mut Ve
                 severity,
                 address: Some(n.display_address()),
                 node: Some(i),
-                message: render_template(&r.spec.message, |k, out| resource_value(k, a, n, d, out)),
+                message: {
+                    let lookup = |k: &str, out: &mut String| resource_value(k, a, n, d, out);
+                    render_template_into(&r.spec.message, lookup, &mut message);
+                    message.as_str().into()
+                },
                 waived: false,
                 waiver: None,
             });
@@ -795,5 +817,24 @@ pub fn evaluate(a: &Analysis, policy: &Policy) -> Evaluation {
                 example: r.spec.example.clone(),
             })
             .collect(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    /// Past the short list the ids come from a hash map: both must agree on every type.
+    #[test]
+    fn type_ids_are_dense_and_consistent() {
+        let names: Vec<String> = (0..200).map(|k| format!("aws_type_{}", k % 97)).collect();
+        let mut order: Vec<&str> = names.iter().map(String::as_str).collect();
+        order.extend(names.iter().rev().map(String::as_str));
+        let ids = super::type_ids(order.iter().copied());
+        let mut first: std::collections::HashMap<&str, u32> = Default::default();
+        for (t, id) in order.iter().zip(&ids) {
+            assert_eq!(*first.entry(t).or_insert(*id), *id, "{t}");
+        }
+        let mut distinct: Vec<u32> = first.values().copied().collect();
+        distinct.sort();
+        assert_eq!(distinct, (0..97).collect::<Vec<u32>>());
     }
 }

@@ -372,11 +372,20 @@ pub fn placeholders(template: &str) -> Vec<&str> {
     out
 }
 
-/// Fill `{name}` placeholders from `lookup` (`{{`/`}}` are literal braces).
 /// Fill `{key}` placeholders: `lookup(key, out)` appends the value to `out` (no string per
-/// value: a mass replacement renders tens of thousands of messages).
+/// value: a mass replacement renders tens of thousands of messages). `{{`/`}}` are literal
+/// braces.
 pub fn render_template(template: &str, lookup: impl Fn(&str, &mut String)) -> String {
-    let mut out = String::with_capacity(template.len() + 32);
+    let mut out = String::new();
+    render_template_into(template, lookup, &mut out);
+    out
+}
+
+/// [`render_template`] into `out` (cleared first). Rendering many messages into one reused
+/// buffer and copying each out at its exact size costs one allocation a message instead of
+/// a growing one and a shrinking one (tens of thousands are kept until the report).
+pub fn render_template_into(template: &str, lookup: impl Fn(&str, &mut String), out: &mut String) {
+    out.clear();
     let mut rest = template;
     while let Some(p) = rest.find(['{', '}']) {
         out.push_str(&rest[..p]);
@@ -387,7 +396,7 @@ pub fn render_template(template: &str, lookup: impl Fn(&str, &mut String)) -> St
         } else if tail.starts_with('{') {
             match tail.find('}') {
                 Some(e) => {
-                    lookup(&tail[1..e], &mut out);
+                    lookup(&tail[1..e], out);
                     rest = &tail[e + 1..];
                 }
                 None => {
@@ -401,9 +410,6 @@ pub fn render_template(template: &str, lookup: impl Fn(&str, &mut String)) -> St
         }
     }
     out.push_str(rest);
-    // A mass replacement keeps tens of thousands of messages until the report is written.
-    out.shrink_to_fit();
-    out
 }
 
 #[cfg(test)]
