@@ -306,22 +306,33 @@ fn speculate(text: &str) -> Option<Speculated<'_>> {
 
 /// Where `needle` last occurs in `hay`. The key sits before the ~150 MB value it names, so
 /// this scans most of that value: forward SIMD search over windows taken from the end is
-/// several times faster than a reverse search (which memchr does not vectorise).
+/// several times faster than a reverse search (which memchr does not vectorise). The
+/// windows start small and double, so a small plan is not scanned whole.
 fn last_occurrence(hay: &[u8], needle: &[u8]) -> Option<usize> {
-    const WINDOW: usize = 8 << 20;
+    last_occurrence_in_windows(hay, needle, 256 << 10, 8 << 20)
+}
+
+fn last_occurrence_in_windows(
+    hay: &[u8],
+    needle: &[u8],
+    first_window: usize,
+    max_window: usize,
+) -> Option<usize> {
     let finder = memchr::memmem::Finder::new(needle);
     let mut end = hay.len();
+    let mut window = first_window;
     loop {
-        let start = end.saturating_sub(WINDOW);
+        let start = end.saturating_sub(window);
         // Matches starting at `end` or later were seen in the previous window.
-        let window = &hay[start..(end + needle.len()).saturating_sub(1).min(hay.len())];
-        if let Some(last) = finder.find_iter(window).last() {
+        let slice = &hay[start..(end + needle.len()).saturating_sub(1).min(hay.len())];
+        if let Some(last) = finder.find_iter(slice).last() {
             return Some(start + last);
         }
         if start == 0 {
             return None;
         }
         end = start;
+        window = (window * 2).min(max_window);
     }
 }
 
@@ -1286,17 +1297,38 @@ mod tests {
 
     #[test]
     fn last_occurrence_finds_the_last_match_across_windows() {
+        // Tiny windows (4, 8, 16, 16 …) put boundaries everywhere; compare with a naive
+        // search for every position of one match and of two matches.
+        let needle = b"\"ps\"";
+        let naive = |hay: &[u8]| hay.windows(needle.len()).rposition(|w| w == needle);
+        for len in [0, 3, 40, 100] {
+            let mut cases = vec![vec![b'x'; len]];
+            for a in 0..len.saturating_sub(needle.len() - 1) {
+                let mut hay = vec![b'x'; len];
+                hay[a..a + needle.len()].copy_from_slice(needle);
+                cases.push(hay.clone());
+                if a + 2 * needle.len() < len {
+                    hay[len - needle.len()..].copy_from_slice(needle);
+                    cases.push(hay);
+                }
+            }
+            for hay in cases {
+                assert_eq!(last_occurrence_in_windows(&hay, needle, 4, 16), naive(&hay));
+            }
+        }
         let mut hay = vec![b'x'; (8 << 20) * 2 + 100];
         let needle = b"\"prior_state\"";
         assert_eq!(last_occurrence(&hay, needle), None);
-        for at in [0, 5, (8 << 20) - 3, (8 << 20) + 7] {
+        for at in [
+            0,
+            5,
+            (8 << 20) - 3,
+            (8 << 20) + 7,
+            hay.len() - (256 << 10) - 5,
+        ] {
             hay[at..at + needle.len()].copy_from_slice(needle);
             assert_eq!(last_occurrence(&hay, needle), Some(at), "match at {at}");
         }
-        // A match straddling a window boundary (seen from the end) is found.
-        let at = hay.len() - (8 << 20) - 5;
-        hay[at..at + needle.len()].copy_from_slice(needle);
-        assert_eq!(last_occurrence(&hay, needle), Some(at));
         assert_eq!(last_occurrence(b"ab", needle), None);
     }
 
