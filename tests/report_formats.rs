@@ -1245,3 +1245,99 @@ fn action_scripts_run_against_a_fixture() {
         "second run updates the first comment: {log}"
     );
 }
+
+/// The JSON report writes strings by hand (a fast path for strings needing no escape): keys
+/// with quotes, backslashes, control characters and non-ASCII text must come back exactly,
+/// wherever they appear (changes, blast-radius lists, root causes, findings).
+#[test]
+fn json_report_strings_round_trip_whatever_they_hold() {
+    let keys = [
+        "plain",
+        "q\"uote",
+        "back\\slash",
+        "tab\there",
+        "nl\nx",
+        "bell\u{7}\u{1f}",
+        "é日本🚀",
+        "a-key-long-enough-to-cross-several-eight-byte-words-\"-and-end-with-a-backslash\\",
+    ];
+    let hcl = |k: &str| serde_json::to_string(k).expect("json string");
+    let mut rows = vec![row(
+        "aws_vpc.main",
+        None,
+        "aws_vpc",
+        "main",
+        None,
+        REPLACE,
+        Some("replace_because_cannot_update"),
+        &[],
+    )];
+    // As Terraform writes them (HCL-escaped), and raw: control characters in the address
+    // itself (a raw quote or backslash would make the address malformed).
+    let raw_keys: Vec<&str> = keys
+        .iter()
+        .copied()
+        .filter(|k| !k.contains(['"', '\\']))
+        .collect();
+    let mut addresses: Vec<String> = keys
+        .iter()
+        .map(|k| format!("aws_db_instance.d[{}]", hcl(k)))
+        .collect();
+    addresses.extend(
+        raw_keys
+            .iter()
+            .map(|k| format!("aws_db_instance.raw[\"{k}\"]")),
+    );
+    for (k, addr) in keys.iter().chain(&raw_keys).zip(&addresses) {
+        let name = if addr.starts_with("aws_db_instance.d[") {
+            "d"
+        } else {
+            "raw"
+        };
+        rows.push(row(
+            addr,
+            None,
+            "aws_db_instance",
+            name,
+            Some(json!(k)),
+            DELETE,
+            None,
+            &["aws_vpc.main"],
+        ));
+    }
+    let a = planguard::analyze(&[Source::from_text("hostile.json", plan_json(&rows))], &[])
+        .expect("analyses");
+    let e = builtin_eval(&a);
+    let doc: Value = serde_json::from_str(&fmt(&a, &e, Format::Json)).expect("the report is JSON");
+    let strings = |v: &Value| -> Vec<String> {
+        v.as_array()
+            .map(|a| {
+                a.iter()
+                    .filter_map(|s| s.as_str().map(String::from))
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    let changes = doc["changes"].as_array().expect("changes");
+    let listed: Vec<&str> = changes
+        .iter()
+        .filter_map(|c| c["address"].as_str())
+        .collect();
+    let vpc = changes
+        .iter()
+        .find(|c| c["address"] == "aws_vpc.main")
+        .expect("the VPC change");
+    let dependents = strings(&vpc["blast_radius"]["dependents"]);
+    let found: Vec<String> = doc["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .filter_map(|f| f["address"].as_str().map(String::from))
+        .collect();
+    for addr in &addresses {
+        assert!(listed.contains(&addr.as_str()), "changes lack {addr:?}");
+        assert!(dependents.contains(addr), "blast radius lacks {addr:?}");
+        assert!(found.contains(addr), "findings lack {addr:?}");
+    }
+    assert!(strings(&doc["root_causes"]).contains(&"aws_vpc.main".to_string()));
+}
