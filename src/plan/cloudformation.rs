@@ -463,9 +463,7 @@ impl<'s> ChangeSetDoc<'s> {
 pub fn parse_change_sets(change_sets: &[&Source], templates: &[&Source]) -> Result<Vec<Plan>> {
     let mut plans = parse_change_sets_unhashed(change_sets, templates)?;
     for p in &mut plans {
-        if let Some(src) = change_sets.iter().find(|s| s.path == p.input.path) {
-            p.input.sha256 = src.sha256().to_string();
-        }
+        super::fill_hashes(std::slice::from_mut(&mut p.input), change_sets);
     }
     Ok(plans)
 }

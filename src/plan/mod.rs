@@ -350,9 +350,12 @@ pub fn parse_all(sources: &[Source], templates: &[Source]) -> Result<Vec<Plan>> 
 /// Set the SHA-256 of inputs whose parser left it empty (the Terraform and change-set
 /// parsers do, so the analysis can go on while a second thread hashes), from the source of
 /// the same path.
-pub fn fill_hashes(inputs: &mut [crate::model::InputInfo], sources: &[Source]) {
+pub fn fill_hashes<S: std::borrow::Borrow<Source>>(
+    inputs: &mut [crate::model::InputInfo],
+    sources: &[S],
+) {
     for input in inputs.iter_mut().filter(|i| i.sha256.is_empty()) {
-        if let Some(src) = sources.iter().find(|s| s.path == input.path) {
+        if let Some(src) = sources.iter().map(S::borrow).find(|s| s.path == input.path) {
             input.sha256 = src.sha256().to_string();
         }
     }

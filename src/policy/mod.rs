@@ -380,7 +380,7 @@ fn type_ids<'a>(types: impl Iterator<Item = &'a str>) -> Vec<u32> {
             }
             let id = match short.iter().position(|s| *s == t) {
                 Some(k) => k as u32,
-                None if short.len() < SHORT && ids.is_empty() => {
+                None if short.len() < SHORT => {
                     short.push(t);
                     short.len() as u32 - 1
                 }

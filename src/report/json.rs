@@ -594,4 +594,46 @@ mod tests {
             serde_json::to_string_pretty(&empty).unwrap()
         );
     }
+
+    /// Findings are written by hand; serde's derive is the reference, so a field added to
+    /// `Finding` and not to `write_findings` fails here.
+    #[test]
+    fn hand_written_findings_match_serde() {
+        use crate::policy::{Finding, WaivedBy};
+        let finding = |address: Option<&str>, waiver: Option<WaivedBy>| Finding {
+            rule_id: "resource-replaced".into(),
+            severity: Severity::High,
+            address: address.map(String::from),
+            node: None,
+            message: "aws_vpc.main \"quoted\" will be replaced".into(),
+            waived: waiver.is_some(),
+            waiver: waiver.map(Box::new),
+        };
+        let waiver = WaivedBy {
+            reason: "migration window".into(),
+            approved_by: "ops".into(),
+            expires: "2027-01-01".into(),
+        };
+        for findings in [
+            vec![],
+            vec![
+                finding(Some("aws_vpc.main"), None),
+                finding(None, None),
+                finding(Some("module.x[\"a\"].aws_db_instance.d"), Some(waiver)),
+            ],
+        ] {
+            let (mut ours, mut theirs) = (Vec::new(), Vec::new());
+            let mut o = Object::begin(&mut ours, 0).unwrap();
+            o.key("findings").unwrap();
+            write_findings(&mut *o.out, &findings, 1).unwrap();
+            o.end().unwrap();
+            let mut o = Object::begin(&mut theirs, 0).unwrap();
+            o.field("findings", &findings).unwrap();
+            o.end().unwrap();
+            assert_eq!(
+                String::from_utf8(ours).unwrap(),
+                String::from_utf8(theirs).unwrap()
+            );
+        }
+    }
 }
