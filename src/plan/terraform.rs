@@ -155,8 +155,36 @@ thread_local! {
     /// transitive, so a 100k-resource state repeats a few thousand names millions of times;
     /// interning them (4 bytes an entry instead of a 24-byte string slice) keeps peak memory
     /// near the size of the input. Reset at the start of every parse on this thread.
-    static DEPENDS_ON_NAMES: std::cell::RefCell<(HashMap<String, u32>, Vec<String>)> =
-        std::cell::RefCell::default();
+    static DEPENDS_ON_NAMES: std::cell::RefCell<Interner> = std::cell::RefCell::default();
+}
+
+#[derive(Default)]
+struct Interner {
+    index: HashMap<String, u32>,
+    names: Vec<String>,
+    /// The previous list's ids: instances of one `count`/`for_each` resource, listed one
+    /// after another, have the same `depends_on`, so comparing a name with the one at the
+    /// same position there usually answers without hashing.
+    previous: Vec<u32>,
+}
+
+impl Interner {
+    fn id(&mut self, position: usize, name: Str<'_>) -> u32 {
+        if let Some(&id) = self.previous.get(position) {
+            if self.names[id as usize] == name.as_ref() {
+                return id;
+            }
+        }
+        match self.index.get(name.as_ref()) {
+            Some(&id) => id,
+            None => {
+                let id = self.names.len() as u32;
+                self.index.insert(name.to_string(), id);
+                self.names.push(name.into_owned());
+                id
+            }
+        }
+    }
 }
 
 /// A `depends_on` list as ids into [`DEPENDS_ON_NAMES`].
@@ -175,23 +203,16 @@ impl<'de> Deserialize<'de> for DependsOn {
                 self,
                 mut seq: A,
             ) -> std::result::Result<DependsOn, A::Error> {
-                let mut ids = Vec::new();
-                while let Some(name) = seq.next_element::<Str<'de>>()? {
-                    let id = DEPENDS_ON_NAMES.with(|t| {
-                        let (index, names) = &mut *t.borrow_mut();
-                        match index.get(name.as_ref()) {
-                            Some(&id) => id,
-                            None => {
-                                let id = names.len() as u32;
-                                index.insert(name.to_string(), id);
-                                names.push(name.into_owned());
-                                id
-                            }
-                        }
-                    });
-                    ids.push(id);
-                }
-                Ok(DependsOn(ids))
+                DEPENDS_ON_NAMES.with(|t| {
+                    let interner = &mut *t.borrow_mut();
+                    let mut ids = Vec::new();
+                    while let Some(name) = seq.next_element::<Str<'de>>()? {
+                        ids.push(interner.id(ids.len(), name));
+                    }
+                    interner.previous.clear();
+                    interner.previous.extend_from_slice(&ids);
+                    Ok(DependsOn(ids))
+                })
             }
         }
         d.deserialize_seq(V)
@@ -239,7 +260,7 @@ pub fn parse_both_ways(src: &Source) -> (Result<Plan>, Result<Plan>) {
 fn with_fresh_names<T>(f: impl FnOnce() -> T) -> (T, Vec<String>) {
     DEPENDS_ON_NAMES.with(|t| *t.borrow_mut() = Default::default());
     let out = f();
-    let names = DEPENDS_ON_NAMES.with(|t| std::mem::take(&mut *t.borrow_mut()).1);
+    let names = DEPENDS_ON_NAMES.with(|t| std::mem::take(&mut *t.borrow_mut()).names);
     (out, names)
 }
 
