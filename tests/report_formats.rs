@@ -471,12 +471,10 @@ fn row(
 }
 
 const REPLACE: &[&str] = &["delete", "create"];
-const DELETE: &[&str] = &["delete"];
-const NOOP: &[&str] = &["no-op"];
 
-#[test]
-fn markdown_for_20000_changes_fits_and_names_every_root_cause() {
-    let mut rows = vec![row(
+/// `aws_vpc.main`, replaced because it cannot be updated: the root cause the plans hang on.
+fn replaced_vpc() -> Row {
+    row(
         "aws_vpc.main",
         None,
         "aws_vpc",
@@ -485,7 +483,14 @@ fn markdown_for_20000_changes_fits_and_names_every_root_cause() {
         REPLACE,
         Some("replace_because_cannot_update"),
         &[],
-    )];
+    )
+}
+const DELETE: &[&str] = &["delete"];
+const NOOP: &[&str] = &["no-op"];
+
+#[test]
+fn markdown_for_20000_changes_fits_and_names_every_root_cause() {
+    let mut rows = vec![replaced_vpc()];
     for i in 0..10_000 {
         rows.push(row(
             &format!("aws_subnet.s[{i}]"),
@@ -1262,16 +1267,7 @@ fn json_report_strings_round_trip_whatever_they_hold() {
         "a-key-long-enough-to-cross-several-eight-byte-words-\"-and-end-with-a-backslash\\",
     ];
     let hcl = |k: &str| serde_json::to_string(k).expect("json string");
-    let mut rows = vec![row(
-        "aws_vpc.main",
-        None,
-        "aws_vpc",
-        "main",
-        None,
-        REPLACE,
-        Some("replace_because_cannot_update"),
-        &[],
-    )];
+    let mut rows = vec![replaced_vpc()];
     // As Terraform writes them (HCL-escaped), and raw: control characters in the address
     // itself (a raw quote or backslash would make the address malformed).
     let raw_keys: Vec<&str> = keys
