@@ -71,8 +71,9 @@ pub(crate) fn glob(pattern: &str) -> Result<globset::Glob, globset::Error> {
 /// Taking each middle piece at its leftmost occurrence is enough: it leaves the most room
 /// for the rest.
 fn star_match(pieces: &[Box<str>], s: &str) -> bool {
-    let (Some((first, rest)), Some(last)) = (pieces.split_first(), pieces.last()) else {
-        return false;
+    let [first, middles @ .., last] = pieces else {
+        // No star at all (not built by `compile`): the text itself.
+        return pieces.first().is_some_and(|p| **p == *s);
     };
     let Some(mut middle) = s.strip_prefix(&**first) else {
         return false;
@@ -81,7 +82,7 @@ fn star_match(pieces: &[Box<str>], s: &str) -> bool {
         return false;
     }
     middle = &middle[..middle.len() - last.len()];
-    for piece in &rest[..rest.len() - 1] {
+    for piece in middles {
         match middle.find(&**piece) {
             Some(at) => middle = &middle[at + piece.len()..],
             None => return false,
