@@ -74,6 +74,14 @@ const TABLE: &[(&str, bool, &str)] = &[
     ("planguard guard --plan tfplan terraform destroy", DENY, "terraform-destroy"),
     ("planguard guard --timeout 30m terraform apply tfplan", ALLOW, "guarded"),
     ("planguard guard --fail-on high -- terraform apply tfplan", ALLOW, "guarded"),
+    // the guard cannot check cdk, pulumi or sam: it judges them by these rules unguarded
+    ("planguard guard -- cdk deploy MyStack", DENY, "cdk-deploy-unguarded"),
+    ("planguard guard -- cdk deploy --require-approval never", DENY, "cdk-deploy-no-approval"),
+    ("planguard guard -- cdk deploy MyStack --method=prepare-change-set", ALLOW, "not-destructive"),
+    ("planguard guard -- sam deploy", DENY, "sam-deploy-unguarded"),
+    ("planguard guard -- pulumi up --yes", DENY, "pulumi-up-unattended"),
+    ("planguard guard -- pulumi up", ALLOW, "not-destructive"),
+    ("planguard guard -- pulumi up --replace urn:x", DENY, "pulumi-up-replace"),
     ("planguard guard --config lax.yaml -- terraform apply tfplan", DENY, "guard-config-override"),
     ("planguard guard --config=/tmp/lax.yaml terraform apply tfplan", DENY, "guard-config-override"),
     ("planguard guard $OPTS -- terraform apply tfplan", DENY, "guard-config-override"),
@@ -526,4 +534,52 @@ fn hostile_inputs_never_panic() {
         assert!(d.matched_segment.map_or(0, |m| m.chars().count()) <= 401);
         let _ = handle_claude_event(s, &cfg);
     }
+}
+
+/// The hook's answer for `planguard guard -- CMD` is the guard's own: allowed exactly when the
+/// guard would check or run CMD rather than refuse it (an agent allowed by the hook must not
+/// then be refused by the guard, and the other way round). Not yet for what the guard's own
+/// config decides (`terraform apply` without a plan file, `update-stack`): the hook does not
+/// read the `guard:` section, allows those, and the guard refuses them by default.
+#[test]
+fn hook_and_guard_agree_on_guarded_commands() {
+    use planguard::guard_plan::{classify, GuardAction, GuardConfig};
+    let hook = HookConfig::default();
+    let guard = GuardConfig::default();
+    let no_env = |_: &str| None;
+    let mut checked = 0;
+    let mut disagree = Vec::new();
+    for cmd in [
+        "terraform apply tfplan",
+        "tofu -chdir=infra apply -auto-approve tfplan",
+        "terraform destroy",
+        "terraform state rm aws_instance.a",
+        "terraform plan -out=tfplan",
+        "terragrunt apply tfplan",
+        "aws cloudformation execute-change-set --change-set-name cs --stack-name app",
+        "aws cloudformation deploy --stack-name app --template-file t.yaml",
+        "aws cloudformation delete-stack --stack-name app",
+        "cdk deploy MyStack",
+        "cdk deploy --require-approval never",
+        "cdk deploy MyStack --method=prepare-change-set",
+        "cdk destroy MyStack",
+        "sam deploy",
+        "sam deploy --no-execute-changeset",
+        "pulumi up",
+        "pulumi up --yes",
+        "pulumi destroy",
+    ] {
+        let d = decide(&format!("planguard guard -- {cmd}"), &hook);
+        let argv: Vec<String> = cmd.split(' ').map(String::from).collect();
+        let refused = matches!(
+            classify(&argv, &guard, &hook, &no_env),
+            GuardAction::Refuse(_)
+        );
+        if d.allow == refused {
+            disagree.push(format!("{cmd}: hook says {} ({})", d.rule, d.reason));
+        }
+        checked += 1;
+    }
+    assert_eq!(checked, 18);
+    assert!(disagree.is_empty(), "{disagree:#?}");
 }

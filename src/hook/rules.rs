@@ -941,7 +941,7 @@ impl<'c> Analyzer<'c> {
                     if !self.config.gates(Family::Pulumi) {
                         return not_gated("pulumi");
                     }
-                    return self.pulumi(&argv[1..], &env, guard);
+                    return self.pulumi(&argv[1..], &env);
                 }
                 "sam" => {
                     if !self.config.gates(Family::Sam) {
@@ -1887,12 +1887,10 @@ impl<'c> Analyzer<'c> {
                         "`cdk deploy` that only prepares a change set.",
                     );
                 }
-                match guard {
-                    Guard::Direct => {
-                        return allow(GUARDED, "`cdk deploy` runs under planguard guard.")
-                    }
-                    Guard::Indirect => return guard_indirect("cdk", prepare),
-                    Guard::None => {}
+                // The guard cannot check `cdk deploy`: it judges the command by these rules
+                // as if unguarded (`guard_plan::by_hook_rules`), so the answer is the same.
+                if guard == Guard::Indirect {
+                    return guard_indirect("cdk", prepare);
                 }
                 if p.value("--require-approval").as_deref() == Some("never") {
                     return deny(
@@ -1928,7 +1926,7 @@ impl<'c> Analyzer<'c> {
         }
     }
 
-    fn pulumi(&mut self, args: &[Arg], env: &Env, guard: Guard) -> Finding {
+    fn pulumi(&mut self, args: &[Arg], env: &Env) -> Finding {
         const VALUE: &[&str] = &[
             "-C",
             "--cwd",
@@ -1997,9 +1995,7 @@ impl<'c> Analyzer<'c> {
                 preview.into(),
             ),
             "up" | "update" | "watch" => {
-                if guard == Guard::Direct {
-                    return allow(GUARDED, "`pulumi up` runs under planguard guard.");
-                }
+                // Guarded or not, the same answer: the guard judges pulumi by these rules.
                 let yes = p.has("--yes")
                     || p.has("-y")
                     || p.has("--skip-preview")
@@ -2129,10 +2125,10 @@ impl<'c> Analyzer<'c> {
                         "`sam deploy --no-execute-changeset` only creates a change set.",
                     );
                 }
+                // The guard judges `sam deploy` by these rules as if unguarded.
                 match guard {
-                    Guard::Direct => allow(GUARDED, "`sam deploy` runs under planguard guard."),
                     Guard::Indirect => guard_indirect("sam", alt),
-                    Guard::None => deny(
+                    Guard::Direct | Guard::None => deny(
                         SAM_DEPLOY,
                         "`sam deploy` executes its change set without planguard checking it.",
                         Some(alt),
